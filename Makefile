@@ -1,0 +1,114 @@
+# zone: top-level build.  `make` builds everything into build/;
+# `make test` sets up, builds and runs the tests; `make demo` boots a zone.
+CC       ?= gcc
+BUILD    := build
+BASE_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow \
+	-Wno-missing-field-initializers -D_GNU_SOURCE -I. -g
+CFLAGS   := $(BASE_CFLAGS) -O2
+SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+HOST_LIBS := -larchive -ljansson -lseccomp -lcap -lpthread
+
+# One folder per part of the architecture.  Files named main.c hold a
+# program's entry point; everything else goes into libzone.a.
+COMMON_SRCS  := $(wildcard common/*.c)
+IDM_SRCS     := $(wildcard idm/*.c)
+VMM_SRCS     := $(filter-out vmm/main.c,$(wildcard vmm/*.c)) $(wildcard devices/*.c) $(wildcard jail/*.c)
+OCI_SRCS     := $(wildcard oci/*.c)
+RUNTIME_SRCS := $(filter-out %/main.c,$(wildcard runtime/*.c))
+CLI_SRCS     := $(filter-out cli/main.c,$(wildcard cli/*.c))
+INIT_SRCS    := $(wildcard init/*.c)
+LIB_SRCS     := $(COMMON_SRCS) $(IDM_SRCS) $(VMM_SRCS) $(OCI_SRCS) $(RUNTIME_SRCS) $(CLI_SRCS)
+
+obj      = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
+asanobj  = $(patsubst %.c,$(BUILD)/asan/obj/%.o,$(1))
+
+UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/asan/tests/%,$(wildcard tests/unit/test_*.c))
+FUZZERS    := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
+
+PROGRAMS := $(BUILD)/zone-vmm $(BUILD)/zone-init $(BUILD)/zone-initrd.img $(BUILD)/mkinitrd \
+	$(if $(wildcard cli/main.c),$(BUILD)/zone) \
+	$(if $(wildcard runtime/main.c),$(BUILD)/zone-runc)
+
+.PHONY: all setup test demo unit fuzz bench clean asan
+all: $(PROGRAMS) $(BUILD)/asan/zone-vmm $(UNIT_TESTS)
+
+setup:
+	@bash scripts/setup.sh
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/asan/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(SANFLAGS) -MMD -MP -c $< -o $@
+
+# zone-init is a static binary built from its own objects (no sanitizers:
+# it is PID 1 in a minimal initramfs).
+$(BUILD)/init-obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Os -MMD -MP -c $< -o $@
+
+$(BUILD)/libzone.a: $(call obj,$(LIB_SRCS))
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/asan/libzone.a: $(call asanobj,$(LIB_SRCS))
+	@mkdir -p $(dir $@)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/zone-vmm: $(call obj,vmm/main.c) $(BUILD)/libzone.a
+	$(CC) $(CFLAGS) -o $@ $^ $(HOST_LIBS)
+
+$(BUILD)/asan/zone-vmm: $(call asanobj,vmm/main.c) $(BUILD)/asan/libzone.a
+	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ $(HOST_LIBS)
+
+$(BUILD)/zone: $(call obj,cli/main.c) $(BUILD)/libzone.a
+	$(CC) $(CFLAGS) -o $@ $^ $(HOST_LIBS)
+
+$(BUILD)/zone-runc: $(call obj,runtime/main.c) $(BUILD)/libzone.a
+	$(CC) $(CFLAGS) -o $@ $^ $(HOST_LIBS)
+
+$(BUILD)/mkinitrd: $(call obj,tools/mkinitrd.c) $(BUILD)/libzone.a
+	$(CC) $(CFLAGS) -o $@ $^ $(HOST_LIBS)
+
+INIT_OBJS := $(patsubst %.c,$(BUILD)/init-obj/%.o,$(INIT_SRCS) $(COMMON_SRCS) $(IDM_SRCS))
+$(BUILD)/zone-init: $(INIT_OBJS)
+	$(CC) -static -o $@ $^
+
+BUSYBOX := /bin/busybox
+$(BUILD)/zone-initrd.img: $(BUILD)/mkinitrd $(BUILD)/zone-init
+	$(BUILD)/mkinitrd -o $@ --init $(BUILD)/zone-init --busybox $(BUSYBOX)
+
+$(BUILD)/asan/tests/%: tests/unit/%.c $(BUILD)/asan/libzone.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ $(HOST_LIBS)
+
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS)
+	@mkdir -p $(dir $@)
+	clang $(BASE_CFLAGS) -O1 -fsanitize=fuzzer,address,undefined -o $@ $< $(LIB_SRCS) $(HOST_LIBS)
+
+fuzzers: $(FUZZERS)
+
+test: setup
+	@$(MAKE) --no-print-directory all fuzzers
+	@bash tests/run.sh
+
+unit: $(UNIT_TESTS)
+	@bash tests/run.sh --unit-only
+
+fuzz: fuzzers
+	@bash tests/fuzz/run.sh 600
+
+demo: setup
+	@$(MAKE) --no-print-directory $(PROGRAMS)
+	@bash scripts/demo.sh
+
+bench: all
+	@for b in bench/*; do [ -x "$$b" ] && "$$b"; done
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

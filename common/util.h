@@ -1,0 +1,21 @@
+/* Small helpers shared by host tools and zone-init. */
+#ifndef ZONE_UTIL_H
+#define ZONE_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* Parse "256M", "1G", "4096", "512k" into bytes. Returns -1 (zerr) on bad input. */
+int parse_size(const char *s, uint64_t *out);
+/* Parse a decimal unsigned within [min,max]. */
+int parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out);
+ssize_t write_all(int fd, const void *buf, size_t len);
+ssize_t read_all(int fd, void *buf, size_t len);
+/* Read a whole file (at most max bytes) into a malloc'd buffer. */
+int read_file(const char *path, size_t max, uint8_t **out, size_t *len);
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define ALIGN_UP(x, a) (((x) + ((a) - 1)) & ~((uint64_t)(a) - 1))
+
+#endif

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs the Debian packages that the build, tests and benchmarks need.
+# Idempotent and quiet when everything is already there.
+set -euo pipefail
+
+PKGS=(
+	build-essential clang pkg-config libclang-rt-14-dev
+	libseccomp-dev libarchive-dev libjansson-dev libcap-dev libzstd-dev
+	busybox-static cpio erofs-utils squashfs-tools e2fsprogs zstd
+	util-linux strace
+	runc crun podman skopeo umoci buildah debootstrap hyperfine
+)
+
+missing=()
+for p in "${PKGS[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+	echo "setup: installing ${missing[*]}"
+	if [ "$(id -u)" != 0 ]; then
+		echo "setup: need root to install packages" >&2
+		exit 1
+	fi
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq >/dev/null
+	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Runs every test (unit tests under ASan/UBSan, fuzz smoke runs, integration
+# tests against real zones) and ends with the line "N passed, N failed".
+set -u
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+LOG=$(mktemp /tmp/zone-tests.XXXXXX)
+only=${1:-}
+FUZZ_SECONDS=${FUZZ_SECONDS:-60}
+crashed=0
+
+run_one() { # NAME CMD...: run a test program, record a crash as a failure
+	local name=$1; shift
+	local start=$SECONDS
+	echo "=== $name"
+	"$@" 2>&1 | tee -a "$LOG" | grep -E '^(PASS|FAIL|NOT RUN):' || true
+	local rc=${PIPESTATUS[0]}
+	if [ "$rc" -ne 0 ] && ! grep -q "^FAIL: " <(sed -n "/^=== $name\$/,\$p" "$LOG"); then
+		echo "FAIL: $name: exited with status $rc" | tee -a "$LOG"
+	fi
+	echo "    ($((SECONDS - start)) s)"
+}
+
+for t in build/asan/tests/test_*; do
+	[ -x "$t" ] || continue
+	echo "=== $(basename "$t")" >>"$LOG"
+	run_one "$(basename "$t")" "$t"
+done
+
+if [ "$only" != "--unit-only" ]; then
+	if [ -x tests/fuzz/run.sh ] && ls build/fuzz/fuzz_* >/dev/null 2>&1; then
+		echo "=== fuzz" >>"$LOG"
+		run_one fuzz bash tests/fuzz/run.sh "$FUZZ_SECONDS"
+	fi
+	for t in tests/integration/*.sh; do
+		[ -f "$t" ] || continue
+		echo "=== $(basename "$t" .sh)" >>"$LOG"
+		run_one "$(basename "$t" .sh)" bash "$t"
+	done
+fi
+
+passed=$(grep -c '^PASS: ' "$LOG")
+failed=$(grep -c '^FAIL: ' "$LOG")
+notrun=$(grep -c '^NOT RUN: ' "$LOG")
+if [ "$failed" -gt 0 ]; then
+	echo "--- failures:"
+	grep '^FAIL: ' "$LOG"
+fi
+[ "$notrun" -gt 0 ] && echo "--- $notrun not run (see NOT RUN lines above)"
+rm -f "$LOG"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,325 @@
+/* zone-vmm: one process per zone.  Boots the guest kernel with zone-init,
+ * runs one command in the zone and exits with its status. */
+#include "common/cpio.h"
+#include "common/util.h"
+#include "common/zerr.h"
+#include "devices/virtio_blk.h"
+#include "devices/virtio_console.h"
+#include "devices/virtio_rng.h"
+#include "vmm/boot.h"
+#include "vmm/layout.h"
+#include "vmm/vm.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/mman.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+
+#define EXIT_VMM_ERROR 125 /* like podman: the runtime itself failed */
+#define MAX_DISKS 8
+
+struct options {
+	const char *kernel, *initrd, *console_log, *extra_cmdline;
+	uint64_t mem;
+	int cpus;
+	struct {
+		const char *path;
+		bool ro;
+	} disks[MAX_DISKS];
+	int ndisks;
+	char **cmd;
+};
+
+/* What zone-init reports on the status console (hvc1). */
+struct status_chan {
+	char line[64];
+	size_t len;
+	int exit_code; /* -1 until reported */
+	struct vm *vm;
+	int timer_fd;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: zone-vmm [--kernel PATH] [--initrd PATH] [--mem 256M] [--cpus N]\n"
+		"                [--disk PATH[,ro]]... [--cmdline 'extra args']\n"
+		"                [--console-log FILE] -- CMD [ARGS...]\n");
+}
+
+static uint64_t host_mem_bytes(void)
+{
+	long pages = sysconf(_SC_PHYS_PAGES), psize = sysconf(_SC_PAGESIZE);
+	return pages > 0 && psize > 0 ? (uint64_t)pages * psize : 0;
+}
+
+static int parse_args(int argc, char **argv, struct options *o)
+{
+	static const struct option longopts[] = {
+		{ "kernel", required_argument, 0, 'k' },  { "initrd", required_argument, 0, 'i' },
+		{ "mem", required_argument, 0, 'm' },	  { "cpus", required_argument, 0, 'c' },
+		{ "disk", required_argument, 0, 'd' },	  { "cmdline", required_argument, 0, 'a' },
+		{ "console-log", required_argument, 0, 'l' }, { "help", no_argument, 0, 'h' },
+		{ 0, 0, 0, 0 }
+	};
+	uint64_t v;
+	int c;
+
+	o->mem = 256ULL << 20;
+	o->cpus = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'k': o->kernel = optarg; break;
+		case 'i': o->initrd = optarg; break;
+		case 'l': o->console_log = optarg; break;
+		case 'a': o->extra_cmdline = optarg; break;
+		case 'm':
+			if (parse_size(optarg, &v) < 0)
+				return zerr_prefix("--mem");
+			if (v < MIN_GUEST_MEM)
+				return zerr(0, "--mem %s is too small (minimum 64M)", optarg);
+			if (v > host_mem_bytes())
+				return zerr(0, "--mem %s is more than this host's memory (%lluM)",
+					    optarg, (unsigned long long)(host_mem_bytes() >> 20));
+			o->mem = v & ~0xfffffULL;
+			break;
+		case 'c':
+			if (parse_uint(optarg, 1, VM_MAX_CPUS, &v) < 0)
+				return zerr_prefix("--cpus");
+			o->cpus = v;
+			break;
+		case 'd': {
+			char *comma;
+			if (o->ndisks == MAX_DISKS)
+				return zerr(0, "at most %d --disk options", MAX_DISKS);
+			comma = strchr(optarg, ',');
+			if (comma) {
+				if (strcmp(comma, ",ro") && strcmp(comma, ",rw"))
+					return zerr(0, "--disk %s: options are ,ro or ,rw", optarg);
+				o->disks[o->ndisks].ro = !strcmp(comma, ",ro");
+				*comma = 0;
+			}
+			o->disks[o->ndisks++].path = optarg;
+			break;
+		}
+		case 'h': usage(stdout); exit(0);
+		case '?':
+		default:
+			if (optopt)
+				return zerr(0, "unknown or incomplete option -%c", optopt);
+			return zerr(0, "unknown option %s", argv[optind - 1]);
+		}
+	}
+	if (optind >= argc)
+		return zerr(0, "no command given (zone-vmm [options] -- CMD [ARGS...])");
+	o->cmd = argv + optind;
+	return 0;
+}
+
+static void stdout_sink(void *arg, const uint8_t *buf, size_t len)
+{
+	write_all(STDOUT_FILENO, buf, len);
+}
+
+static void status_sink(void *arg, const uint8_t *buf, size_t len)
+{
+	struct status_chan *s = arg;
+
+	for (size_t i = 0; i < len; i++) {
+		if (buf[i] != '\n') {
+			if (s->len < sizeof(s->line) - 1)
+				s->line[s->len++] = buf[i];
+			continue;
+		}
+		s->line[s->len] = 0;
+		int code;
+		if (sscanf(s->line, "ZONE-EXIT %d", &code) == 1 && code >= 0 && code <= 255 &&
+		    s->exit_code < 0) {
+			s->exit_code = code;
+			/* zone-init reboots next; if that never reaches us,
+			 * end the VM ourselves shortly after. */
+			struct itimerspec its = { .it_value = { .tv_sec = 2 } };
+			timerfd_settime(s->timer_fd, 0, &its, NULL);
+		}
+		s->len = 0;
+	}
+}
+
+static void on_status_timeout(void *arg, uint32_t ev)
+{
+	struct status_chan *s = arg;
+	vm_stop(s->vm, VM_STOP_SHUTDOWN);
+}
+
+struct sig_ctx {
+	struct vm *vm;
+	int fd;
+	int signo; /* the signal that stopped us, 0 if none */
+};
+
+static void on_signal(void *arg, uint32_t ev)
+{
+	struct sig_ctx *sc = arg;
+	struct signalfd_siginfo si;
+
+	if (read(sc->fd, &si, sizeof(si)) != sizeof(si))
+		return;
+	sc->signo = si.ssi_signo;
+	vm_stop(sc->vm, VM_STOP_HOST);
+}
+
+/* The command travels as a small cpio archive unpacked over the initramfs:
+ * /zone/cmd holds argv, NUL-separated. */
+static int build_cmd_archive(char **cmd, struct cpio *c)
+{
+	size_t len = 0;
+	z_autofree char *buf = NULL;
+
+	for (char **a = cmd; *a; a++)
+		len += strlen(*a) + 1;
+	buf = malloc(len ? len : 1);
+	if (!buf)
+		return zerr(ENOMEM, "command archive");
+	len = 0;
+	for (char **a = cmd; *a; a++) {
+		size_t l = strlen(*a) + 1;
+		memcpy(buf + len, *a, l);
+		len += l;
+	}
+	if (cpio_add_dir(c, "zone", 0755) < 0 || cpio_add_file(c, "zone/cmd", 0644, buf, len) < 0 ||
+	    cpio_finish(c) < 0)
+		return -1;
+	return 0;
+}
+
+static int check_initrd(const char *path)
+{
+	uint8_t *buf;
+	size_t len;
+	int r;
+
+	if (read_file(path, 1ULL << 30, &buf, &len) < 0)
+		return zerr_prefix("initrd");
+	r = cpio_validate(buf, len);
+	free(buf);
+	return r < 0 ? zerr_prefix("initrd %s", path) : 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const char *const kernels[] = { "/usr/local/lib/zone/vmlinux",
+					       "/usr/lib/zone/vmlinux",
+					       "../shared/guest/vmlinux-pvm",
+					       "../../shared/guest/vmlinux-pvm",
+					       "../../../shared/guest/vmlinux-pvm", NULL };
+	static const char *const initrds[] = { "zone-initrd.img", "../zone-initrd.img",
+					       "/usr/local/lib/zone/zone-initrd.img",
+					       "/usr/lib/zone/zone-initrd.img", NULL };
+	struct options o = { 0 };
+	struct status_chan status = { .exit_code = -1 };
+	struct boot_config bc = { 0 };
+	struct cpio cmd_archive = { 0 };
+	struct loop *loop;
+	struct vm vm;
+	char cmdline[CMDLINE_MAX];
+	struct sig_ctx sc = { 0 };
+	int log_fd = -1, rc;
+	sigset_t sigs;
+
+	if (parse_args(argc, argv, &o) < 0) {
+		zerr_print("zone-vmm");
+		return 2;
+	}
+	bc.kernel = find_boot_file(o.kernel, "ZONE_KERNEL", kernels, "kernel");
+	bc.initrd = bc.kernel ? find_boot_file(o.initrd, "ZONE_INITRD", initrds, "initrd") : NULL;
+	if (!bc.kernel || !bc.initrd || check_initrd(bc.initrd) < 0 ||
+	    build_cmd_archive(o.cmd, &cmd_archive) < 0)
+		goto fail;
+	bc.extra_initrd = cmd_archive.buf;
+	bc.extra_initrd_len = cmd_archive.len;
+
+	if (o.console_log) {
+		log_fd = open(o.console_log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		if (log_fd < 0) {
+			zerr(errno, "cannot open console log %s", o.console_log);
+			goto fail;
+		}
+	}
+
+	/* Signals are handled on the loop thread through a signalfd. */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGHUP);
+	sigprocmask(SIG_BLOCK, &sigs, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	loop = loop_new();
+	if (!loop || vm_create(&vm, o.mem, o.cpus, loop) < 0)
+		goto fail;
+	vm.serial.out_fd = log_fd;
+	status.vm = &vm;
+
+	sc.vm = &vm;
+	sc.fd = signalfd(-1, &sigs, SFD_CLOEXEC | SFD_NONBLOCK);
+	status.timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (sc.fd < 0 || status.timer_fd < 0 || loop_add(loop, sc.fd, EPOLLIN, on_signal, &sc) < 0 ||
+	    loop_add(loop, status.timer_fd, EPOLLIN, on_status_timeout, &status) < 0)
+		goto fail;
+
+	/* hvc0: the command's output; hvc1: zone-init's status reports */
+	struct virtio_console *con = virtio_console_new(&vm.mem, loop, -1, stdout_sink, NULL);
+	struct virtio_console *stat = virtio_console_new(&vm.mem, loop, -1, status_sink, &status);
+	struct virtio_dev *rng = virtio_rng_new(&vm.mem, loop);
+	if (!con || !stat || !rng || vm_add_virtio(&vm, virtio_console_dev(con)) < 0 ||
+	    vm_add_virtio(&vm, virtio_console_dev(stat)) < 0 || vm_add_virtio(&vm, rng) < 0)
+		goto fail;
+	for (int i = 0; i < o.ndisks; i++) {
+		struct virtio_blk *b = virtio_blk_open(o.disks[i].path, o.disks[i].ro, &vm.mem, loop);
+		if (!b || vm_add_virtio(&vm, virtio_blk_dev(b)) < 0)
+			goto fail;
+	}
+
+	rc = snprintf(cmdline, sizeof(cmdline),
+		      "console=ttyS0 8250.nr_uarts=1 reboot=t panic=-1 pci=off nomodules "
+		      "rdinit=/init %s%s %s",
+		      o.console_log ? "" : "quiet loglevel=1", vm.virtio_cmdline,
+		      o.extra_cmdline ? o.extra_cmdline : "");
+	if (rc < 0 || (size_t)rc >= sizeof(cmdline)) {
+		zerr(0, "kernel command line too long");
+		goto fail;
+	}
+	bc.cmdline = cmdline;
+	if (vm_boot_setup(&vm, &bc) < 0 || vm_start(&vm) < 0)
+		goto fail;
+
+	rc = loop_run(loop);
+	vm_stop(&vm, VM_STOP_HOST);
+	vm_join(&vm);
+	if (rc == VM_STOP_ERROR) {
+		fprintf(stderr, "zone-vmm: the zone stopped on a virtual machine error\n");
+		return EXIT_VMM_ERROR;
+	}
+	if (status.exit_code >= 0)
+		return status.exit_code;
+	if (sc.signo) {
+		fprintf(stderr, "zone-vmm: stopped by signal %d\n", sc.signo);
+		return 128 + sc.signo;
+	}
+	fprintf(stderr, "zone-vmm: the zone stopped without reporting an exit status%s\n",
+		o.console_log ? " (see the console log)" : " (use --console-log FILE to see why)");
+	return EXIT_VMM_ERROR;
+fail:
+	zerr_print("zone-vmm");
+	return EXIT_VMM_ERROR;
+}
