@@ -50,7 +50,8 @@ static uint8_t checksum(const uint8_t *p, size_t n)
 int mptable_write(struct guest_mem *m, int ncpus)
 {
 	size_t size = sizeof(struct mpf_intel) + sizeof(struct mpc_table) +
-		      ncpus * sizeof(struct mpc_cpu) + (3 + NUM_IOAPIC_PINS) * 8;
+		      ncpus * sizeof(struct mpc_cpu) +
+		      (4 + NUM_IOAPIC_PINS) * 8; /* bus, IOAPIC, 2 LINTs, IRQs */
 	uint8_t *base = gmem_ptr(m, EBDA_START, size);
 	struct mpf_intel *mpf = (void *)base;
 	struct mpc_table *t = (void *)(base + sizeof(*mpf));
