@@ -6,7 +6,7 @@ BASE_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow \
 	-Wno-missing-field-initializers -D_GNU_SOURCE -I. -g
 CFLAGS   := $(BASE_CFLAGS) -O2
 SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
-HOST_LIBS := -larchive -ljansson -lseccomp -lcap -lpthread
+HOST_LIBS := -larchive -ljansson -lseccomp -lcap -lpthread -lcrypto
 
 # One folder per part of the architecture.  Files named main.c hold a
 # program's entry point; everything else goes into libzone.a.
@@ -30,7 +30,7 @@ PROGRAMS := $(BUILD)/zone-vmm $(BUILD)/zone-init $(BUILD)/zone-initrd.img $(BUIL
 	$(if $(wildcard runtime/main.c),$(BUILD)/zone-runc)
 
 .PHONY: all setup test demo unit fuzz bench clean asan
-all: $(PROGRAMS) $(BUILD)/asan/zone-vmm $(UNIT_TESTS)
+all: $(PROGRAMS) $(BUILD)/asan/zone-vmm $(UNIT_TESTS) $(BUILD)/demo-image
 
 setup:
 	@bash scripts/setup.sh
@@ -81,7 +81,18 @@ BUSYBOX := /bin/busybox
 $(BUILD)/zone-initrd.img: $(BUILD)/mkinitrd $(BUILD)/zone-init
 	$(BUILD)/mkinitrd -o $@ --init $(BUILD)/zone-init --busybox $(BUSYBOX)
 
+# The demo image (OCI layout): static busybox + a few /etc files.
+$(BUILD)/demo-image: scripts/mk-demo-image.sh $(BUSYBOX)
+	@bash scripts/mk-demo-image.sh $@ $(BUSYBOX) >/dev/null
+
 $(BUILD)/asan/tests/%: tests/unit/%.c $(BUILD)/asan/libzone.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ $(HOST_LIBS)
+
+# The IDM server lives in init/ (zone-init only, not libzone.a); its host
+# test links the server files it runs.
+IDM_SERVER_SRCS := init/idm_server.c init/process.c init/stats.c
+$(BUILD)/asan/tests/test_idm_server: tests/unit/test_idm_server.c $(IDM_SERVER_SRCS) $(BUILD)/asan/libzone.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ $(HOST_LIBS)
 

@@ -1,0 +1,21 @@
+/* The zone CLI's command table.  A command is one line here plus its
+ * function, int cmd_<name>(struct zone_cli *, int argc, char **argv), in
+ * cli/<name>.c.  argv[0] is the command name.  Return 0 for success, -1
+ * after zerr() (main prints the one-line error and exits 1), or another
+ * exit status when the command printed its own report. */
+#ifndef ZONE_CLI_COMMANDS_H
+#define ZONE_CLI_COMMANDS_H
+
+struct zone_cli {
+	const char *root; /* --root DIR, else $ZONE_ROOT, else /var/lib/zone */
+	const char *prog;
+};
+
+#define ZONE_COMMANDS(X) \
+	X(image, "import, list, inspect and remove images")
+
+#define ZONE_DECLARE_CMD(name, help) int cmd_##name(struct zone_cli *cli, int argc, char **argv);
+ZONE_COMMANDS(ZONE_DECLARE_CMD)
+#undef ZONE_DECLARE_CMD
+
+#endif

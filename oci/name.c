@@ -1,0 +1,84 @@
+#include "oci/name.h"
+#include "common/zerr.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static bool valid_tag(const char *t)
+{
+	size_t n = strlen(t);
+
+	if (n == 0 || n > 128 || !(isalnum((unsigned char)t[0]) || t[0] == '_'))
+		return false;
+	for (; *t; t++)
+		if (!isalnum((unsigned char)*t) && !strchr("._-", *t))
+			return false;
+	return true;
+}
+
+static bool valid_repo(const char *r, size_t n)
+{
+	if (n == 0 || n > 255 || !isalnum((unsigned char)r[0]))
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = r[i];
+		if (!(islower(c) || isdigit(c) || strchr("._-/", c)))
+			return false;
+		if (c == '/' && (i + 1 == n || r[i + 1] == '/'))
+			return false;
+	}
+	return true;
+}
+
+int image_name_normalize(const char *in, char **out)
+{
+	const char *slash, *colon;
+	size_t rlen;
+
+	if (!in || !*in)
+		return zerr(0, "empty image name");
+	if (strchr(in, '@'))
+		return zerr(0, "image name '%.200s': digests are not accepted as names", in);
+	slash = strrchr(in, '/');
+	colon = strrchr(slash ? slash : in, ':');
+	rlen = colon ? (size_t)(colon - in) : strlen(in);
+	if (!valid_repo(in, rlen))
+		return zerr(0, "bad image name '%.200s' (lowercase letters, digits, '.', '_', '-', '/')",
+			    in);
+	if (colon && !valid_tag(colon + 1))
+		return zerr(0, "bad tag in '%.200s'", in);
+	if (asprintf(out, "%.*s:%s", (int)rlen, in, colon ? colon + 1 : "latest") < 0)
+		return zerr(ENOMEM, "name");
+	return 0;
+}
+
+int image_name_default(const char *annotated, const char *ref_tag, const char *path, char **out)
+{
+	char base[256];
+	size_t end = strlen(path), start, n = 0;
+
+	if (annotated && image_name_normalize(annotated, out) == 0)
+		return 0;
+	zerr_clear();
+	while (end > 1 && path[end - 1] == '/')
+		end--;
+	start = end;
+	while (start > 0 && path[start - 1] != '/')
+		start--;
+	for (size_t i = start; i < end && n < sizeof(base) - 1; i++) {
+		unsigned char c = tolower((unsigned char)path[i]);
+		base[n++] = (isalnum(c) || c == '-' || c == '_' || c == '.') ? c : '-';
+	}
+	base[n] = 0;
+	if (n > 4 && !strcmp(base + n - 4, ".tar"))
+		base[n -= 4] = 0;
+	if (!n || !isalnum((unsigned char)base[0]))
+		return zerr(0, "cannot derive an image name from %s: use --name", path);
+	if (asprintf(out, "%s:%s", base, ref_tag && valid_tag(ref_tag) ? ref_tag : "latest") < 0)
+		return zerr(ENOMEM, "name");
+	return 0;
+}
