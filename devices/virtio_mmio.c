@@ -151,8 +151,12 @@ static void set_status(struct virtio_dev *d, uint32_t v)
 			for (unsigned i = 0; i < VIRTIO_MAX_QUEUES; i++)
 				d->vqs[i].event_idx = f & (1ULL << VIRTIO_RING_F_EVENT_IDX);
 	}
+	/* The device goes live only once the features were accepted. */
+	if (!(v & VIRTIO_CONFIG_S_FEATURES_OK))
+		v &= ~VIRTIO_CONFIG_S_DRIVER_OK;
 	if ((v & VIRTIO_CONFIG_S_DRIVER_OK) && !(d->status & VIRTIO_CONFIG_S_DRIVER_OK)) {
-		d->status = v;
+		/* NEEDS_RESET sticks until the driver resets the device */
+		d->status = v | (d->status & VIRTIO_CONFIG_S_NEEDS_RESET);
 		if (d->ops->activate)
 			d->ops->activate(d);
 		return;
