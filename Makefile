@@ -96,13 +96,6 @@ $(BUILD)/asan/tests/test_idm_server: tests/unit/test_idm_server.c $(IDM_SERVER_S
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ $(HOST_LIBS)
 
-# The IDM server lives in init/ (zone-init only, not libzone.a); its host
-# test links the server files it runs.
-IDM_SERVER_SRCS := init/idm_server.c init/process.c init/stats.c
-$(BUILD)/asan/tests/test_idm_server: tests/unit/test_idm_server.c $(IDM_SERVER_SRCS) $(BUILD)/asan/libzone.a
-	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ $(HOST_LIBS)
-
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS)
 	@mkdir -p $(dir $@)
 	clang $(BASE_CFLAGS) -O1 -fsanitize=fuzzer,address,undefined -o $@ $< $(LIB_SRCS) $(HOST_LIBS)
