@@ -6,6 +6,7 @@
 #include "devices/virtio_blk.h"
 #include "devices/virtio_console.h"
 #include "devices/virtio_rng.h"
+#include "devices/virtio_vsock.h"
 #include "vmm/boot.h"
 #include "vmm/layout.h"
 #include "vmm/vm.h"
@@ -29,6 +30,7 @@
 
 struct options {
 	const char *kernel, *initrd, *console_log, *extra_cmdline;
+	const char *vsock; /* Unix socket for host <-> guest vsock */
 	uint64_t mem;
 	int cpus;
 	struct {
@@ -53,7 +55,10 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: zone-vmm [--kernel PATH] [--initrd PATH] [--mem 256M] [--cpus N]\n"
 		"                [--disk PATH[,ro]]... [--cmdline 'extra args']\n"
-		"                [--console-log FILE] -- CMD [ARGS...]\n");
+		"                [--console-log FILE] [--vsock PATH] -- CMD [ARGS...]\n"
+		"  --vsock PATH  guest vsock (CID %d): host clients connect to PATH and send\n"
+		"                'CONNECT <port>\\n'; guest connections to port P reach PATH_P\n",
+		VSOCK_GUEST_CID);
 }
 
 static uint64_t host_mem_bytes(void)
@@ -69,6 +74,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{ "mem", required_argument, 0, 'm' },	  { "cpus", required_argument, 0, 'c' },
 		{ "disk", required_argument, 0, 'd' },	  { "cmdline", required_argument, 0, 'a' },
 		{ "console-log", required_argument, 0, 'l' }, { "help", no_argument, 0, 'h' },
+		{ "vsock", required_argument, 0, 'v' },
 		{ 0, 0, 0, 0 }
 	};
 	uint64_t v;
@@ -83,6 +89,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 		case 'i': o->initrd = optarg; break;
 		case 'l': o->console_log = optarg; break;
 		case 'a': o->extra_cmdline = optarg; break;
+		case 'v': o->vsock = optarg; break;
 		case 'm':
 			if (parse_size(optarg, &v) < 0)
 				return zerr_prefix("--mem");
@@ -289,6 +296,10 @@ int main(int argc, char **argv)
 		if (!b || vm_add_virtio(&vm, virtio_blk_dev(b)) < 0)
 			goto fail;
 	}
+	struct virtio_vsock *vsock = NULL;
+	if (o.vsock && (!(vsock = virtio_vsock_new(o.vsock, VSOCK_GUEST_CID, &vm.mem, loop)) ||
+			vm_add_virtio(&vm, virtio_vsock_dev(vsock)) < 0))
+		goto fail;
 
 	rc = snprintf(cmdline, sizeof(cmdline),
 		      "console=ttyS0 8250.nr_uarts=1 reboot=t panic=-1 pci=off nomodules "
@@ -306,6 +317,7 @@ int main(int argc, char **argv)
 	rc = loop_run(loop);
 	vm_stop(&vm, VM_STOP_HOST);
 	vm_join(&vm);
+	virtio_vsock_free(vsock); /* removes the socket file */
 	if (rc == VM_STOP_ERROR) {
 		fprintf(stderr, "zone-vmm: the zone stopped on a virtual machine error\n");
 		return EXIT_VMM_ERROR;
