@@ -118,13 +118,39 @@ static int hex8(const uint8_t *p, uint32_t *out)
 	return 0;
 }
 
+/* Magic numbers of the compressors the kernel's initramfs unpacker knows. */
+static int compressed(const uint8_t *buf, size_t len)
+{
+	static const struct {
+		uint8_t n, magic[6];
+	} m[] = {
+		{ 2, { 0x1f, 0x8b } },			     /* gzip */
+		{ 2, { 0x1f, 0x9e } },			     /* old gzip */
+		{ 3, { 'B', 'Z', 'h' } },		     /* bzip2 */
+		{ 3, { 0x5d, 0x00, 0x00 } },		     /* lzma */
+		{ 6, { 0xfd, '7', 'z', 'X', 'Z', 0x00 } }, /* xz */
+		{ 4, { 0x89, 'L', 'Z', 'O' } },		     /* lzo */
+		{ 4, { 0x02, 0x21, 0x4c, 0x18 } },	     /* lz4 legacy */
+		{ 4, { 0x28, 0xb5, 0x2f, 0xfd } },	     /* zstd */
+	};
+
+	for (size_t i = 0; i < sizeof(m) / sizeof(m[0]); i++)
+		if (len >= m[i].n && !memcmp(buf, m[i].magic, m[i].n))
+			return 1;
+	return 0;
+}
+
 int cpio_validate(const uint8_t *buf, size_t len)
 {
 	size_t off = 0;
 	int archives = 0, in_archive = 0;
 
-	if (len >= 2 && buf[0] != '0')
-		return 1; /* compressed or another format: the kernel decides */
+	/* Leading zeros are padding: the archive after them is checked. */
+	if (len >= 2 && buf[0] != '0' && buf[0] != 0) {
+		if (compressed(buf, len))
+			return 1; /* the kernel decompresses and decides */
+		return zerr(0, "not a cpio archive (nor a compressed one)");
+	}
 	while (off < len) {
 		uint32_t namesz, filesz;
 		size_t need;

@@ -28,5 +28,6 @@ void cpio_free(struct cpio *c);
 
 /* Check that buf holds complete newc archives (each ending in TRAILER!!!,
  * zero padding allowed between them).  Returns 0, or -1 (zerr) with what
- * is wrong.  Compressed archives are not checked (returns 1). */
+ * is wrong.  Compressed archives (gzip, bzip2, lzma, xz, lzo, lz4, zstd
+ * magic) are not checked (returns 1); anything else is an error. */
 int cpio_validate(const uint8_t *buf, size_t len);
