@@ -226,7 +226,7 @@ static int encode(struct idm_buf *b, const struct schema *s, const void *v)
 			idm_put_bool(b, f->tag, CAT(v, f->off, bool));
 			break;
 		case F_STR: {
-			const char *str = CAT(v, f->off, const char *);
+			const char *str = CAT(v, f->off, char *);
 
 			if (!str) {
 				if (f->required)
@@ -239,7 +239,7 @@ static int encode(struct idm_buf *b, const struct schema *s, const void *v)
 			break;
 		}
 		case F_BYTES: {
-			const void *p = CAT(v, f->off, const void *);
+			const void *p = CAT(v, f->off, void *);
 
 			if (n && !p)
 				return zerr(EINVAL, "field %u: NULL data", f->tag);
@@ -260,7 +260,7 @@ static int encode(struct idm_buf *b, const struct schema *s, const void *v)
 			break;
 		}
 		case F_U32V: {
-			const uint32_t *arr = CAT(v, f->off, const uint32_t *);
+			const uint32_t *arr = CAT(v, f->off, uint32_t *);
 
 			if (f->max && n > f->max)
 				return zerr(EINVAL, "field %u: %u entries", f->tag, n);
@@ -269,7 +269,7 @@ static int encode(struct idm_buf *b, const struct schema *s, const void *v)
 			break;
 		}
 		case F_STRUCTV: {
-			const char *arr = CAT(v, f->off, const char *);
+			const char *arr = CAT(v, f->off, char *);
 
 			if (f->max && n > f->max)
 				return zerr(EINVAL, "field %u: %u entries", f->tag, n);
@@ -283,7 +283,7 @@ static int encode(struct idm_buf *b, const struct schema *s, const void *v)
 			break;
 		}
 		case F_STRUCTP: {
-			const void *p = CAT(v, f->off, const void *);
+			const void *p = CAT(v, f->off, void *);
 			size_t mark;
 
 			if (!p)
