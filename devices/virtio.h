@@ -29,6 +29,8 @@ struct virtio_dev_ops {
 	void (*reset)(struct virtio_dev *d);
 	/* Optional: the driver wrote config space (config bytes already updated). */
 	void (*config_write)(struct virtio_dev *d, uint32_t off, uint32_t len);
+	/* Frees the device (and its host resources) when the VM goes away. */
+	void (*destroy)(struct virtio_dev *d);
 };
 
 struct virtio_dev {

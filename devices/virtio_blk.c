@@ -133,6 +133,11 @@ static void blk_notify(struct virtio_dev *d, unsigned qi)
 	virtio_signal_used(d, 0, old);
 }
 
+static void blk_destroy(struct virtio_dev *d)
+{
+	virtio_blk_close(d->priv);
+}
+
 struct virtio_blk *virtio_blk_open(const char *path, bool readonly, const struct guest_mem *mem,
 				   struct loop *loop)
 {
@@ -181,6 +186,7 @@ struct virtio_blk *virtio_blk_open(const char *path, bool readonly, const struct
 		.num_queues = 1,
 		.queue_max = 256,
 		.queue_notify = blk_notify,
+		.destroy = blk_destroy,
 	};
 	if (virtio_dev_init(&b->dev, &b->ops, b, &b->config, sizeof(b->config), mem, loop) < 0)
 		goto fail;

@@ -103,6 +103,11 @@ static void console_notify(struct virtio_dev *d, unsigned q)
 		fill_rx(c);
 }
 
+static void console_destroy(struct virtio_dev *d)
+{
+	virtio_console_free(d->priv);
+}
+
 static const struct virtio_dev_ops console_ops = {
 	.name = "console",
 	.device_id = VIRTIO_ID_CONSOLE,
@@ -110,6 +115,7 @@ static const struct virtio_dev_ops console_ops = {
 	.num_queues = 2,
 	.queue_max = 256,
 	.queue_notify = console_notify,
+	.destroy = console_destroy,
 };
 
 struct virtio_console *virtio_console_new(const struct guest_mem *mem, struct loop *loop,
@@ -148,5 +154,7 @@ struct virtio_dev *virtio_console_dev(struct virtio_console *c)
 
 void virtio_console_free(struct virtio_console *c)
 {
+	if (c && c->in_fd >= 0)
+		loop_del(c->dev.loop, c->in_fd); /* the fd itself is the caller's */
 	free(c);
 }

@@ -32,12 +32,18 @@ static void rng_notify(struct virtio_dev *d, unsigned qi)
 	virtio_signal_used(d, 0, old);
 }
 
+static void rng_destroy(struct virtio_dev *d)
+{
+	free(d);
+}
+
 static const struct virtio_dev_ops rng_ops = {
 	.name = "rng",
 	.device_id = VIRTIO_ID_RNG,
 	.num_queues = 1,
 	.queue_max = 64,
 	.queue_notify = rng_notify,
+	.destroy = rng_destroy,
 };
 
 struct virtio_dev *virtio_rng_new(const struct guest_mem *mem, struct loop *loop)

@@ -3,7 +3,6 @@
 
 #include <errno.h>
 #include <linux/virtio_ring.h>
-#include <stddef.h>
 #include <string.h>
 
 /* Ring layouts (virtio 1.x split ring), all little-endian like x86. */
@@ -104,8 +103,9 @@ int vq_pop(struct virtq *q, struct vq_chain *c)
 	if (head >= q->num)
 		return broken(q, "descriptor head %u out of range (queue size %u)", head, q->num);
 
-	memset(c, 0, offsetof(struct vq_chain, out));
 	c->head = head;
+	c->n_out = c->n_in = 0;
+	c->out_len = c->in_len = 0;
 	idx = head;
 	for (;;) {
 		struct vring_desc_le d;

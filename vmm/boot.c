@@ -32,24 +32,24 @@ const char *exe_dir(void)
 	return dir;
 }
 
-const char *find_boot_file(const char *explicit_path, const char *env, const char *const *cands,
+char *find_boot_file(const char *explicit_path, const char *env, const char *const *cands,
 			   const char *what)
 {
 	char found[PATH_MAX];
 	const char *e;
 
 	if (explicit_path)
-		return explicit_path;
+		return strdup(explicit_path);
 	e = env ? getenv(env) : NULL;
 	if (e && *e)
-		return e;
+		return strdup(e);
 	for (; *cands; cands++) {
 		if ((*cands)[0] == '/')
 			snprintf(found, sizeof(found), "%s", *cands);
 		else
 			snprintf(found, sizeof(found), "%s/%s", exe_dir(), *cands);
 		if (access(found, R_OK) == 0)
-			return strdup(found); /* lives as long as the process */
+			return strdup(found);
 	}
 	zerr(0, "no %s found (use --%s or $%s)", what, what, env ? env : "");
 	return NULL;
@@ -78,7 +78,7 @@ static int load_initrd(struct vm *vm, const struct boot_config *bc, uint64_t ker
 	total = ALIGN_UP((uint64_t)st.st_size, 4) + bc->extra_initrd_len;
 	if (!total)
 		return 0;
-	top = vm->mem.low_size & ~0xfffULL;
+	top = (vm->mem.low_size - (1ULL << 20)) & ~0xfffULL;
 	if (total > top || (start = (top - total) & ~0xfffULL) < ALIGN_UP(kernel_end, 4096))
 		return zerr(0, "initrd (%llu bytes) does not fit in guest memory next to the kernel",
 			    (unsigned long long)total);

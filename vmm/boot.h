@@ -17,8 +17,9 @@ struct boot_config {
 /* Load everything and create vCPUs ready to run. */
 int vm_boot_setup(struct vm *vm, const struct boot_config *bc);
 
-/* Locate a file: explicit path, then $env, then each candidate. */
-const char *find_boot_file(const char *explicit_path, const char *env, const char *const *cands,
+/* Locate a file: explicit path, then $env, then each candidate
+ * (relative ones are relative to the executable).  Caller frees. */
+char *find_boot_file(const char *explicit_path, const char *env, const char *const *cands,
 			   const char *what);
 /* Directory holding the running executable, for locating siblings. */
 const char *exe_dir(void);

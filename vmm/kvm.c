@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #define KVM_TSS_ADDR 0xfffbd000ULL
@@ -104,9 +105,13 @@ int vm_create(struct vm *vm, uint64_t mem_size, int ncpus, struct loop *loop)
 
 void vm_destroy(struct vm *vm)
 {
-	for (int i = 0; i < vm->ncpus; i++)
+	vm_free_virtio(vm);
+	for (int i = 0; i < vm->ncpus; i++) {
+		if (vm->vcpus[i].run && vm->vcpus[i].run != MAP_FAILED)
+			munmap(vm->vcpus[i].run, vm->run_size);
 		if (vm->vcpus[i].fd > 0)
 			close(vm->vcpus[i].fd);
+	}
 	gmem_destroy(&vm->mem);
 	if (vm->vm_fd >= 0)
 		close(vm->vm_fd);

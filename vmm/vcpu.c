@@ -276,3 +276,26 @@ void vm_join(struct vm *vm)
 		if (vm->vcpus[i].started)
 			pthread_join(vm->vcpus[i].thread, NULL);
 }
+
+void vm_dump_vcpus(struct vm *vm)
+{
+	for (int i = 0; i < vm->ncpus; i++) {
+		struct kvm_regs r;
+		struct kvm_sregs s;
+		if (vm->vcpus[i].fd <= 0 || ioctl(vm->vcpus[i].fd, KVM_GET_REGS, &r) < 0 ||
+		    ioctl(vm->vcpus[i].fd, KVM_GET_SREGS, &s) < 0)
+			continue;
+		fprintf(stderr,
+			"zone-vmm: vCPU %d rip=%llx rsp=%llx rax=%llx rbx=%llx rcx=%llx rdx=%llx "
+			"rflags=%llx cr0=%llx cr3=%llx cr4=%llx efer=%llx cs=%x\n",
+			i, r.rip, r.rsp, r.rax, r.rbx, r.rcx, r.rdx, r.rflags, s.cr0, s.cr3, s.cr4,
+			s.efer, s.cs.selector);
+		/* kernel text mapping: a best-effort backtrace of return addresses */
+		if (r.rsp >= 0xffffffff80000000ULL) {
+			uint64_t *stk = gmem_ptr(&vm->mem, r.rsp - 0xffffffff80000000ULL, 512);
+			for (int k = 0; stk && k < 64; k++)
+				if (stk[k] >= 0xffffffff81000000ULL && stk[k] < 0xffffffff83000000ULL)
+					fprintf(stderr, "  [%d] %llx\n", k, (unsigned long long)stk[k]);
+		}
+	}
+}

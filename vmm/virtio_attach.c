@@ -32,6 +32,25 @@ static void on_notify(void *arg, uint32_t events)
 		virtio_queue_notified(n->dev, n->queue);
 }
 
+void vm_free_virtio(struct vm *vm)
+{
+	for (int i = 0; i < vm->n_notify; i++) {
+		struct notify_ctx *n = vm->notify_ctx[i];
+		loop_del(vm->loop, n->fd);
+		close(n->fd);
+		free(n);
+	}
+	vm->n_notify = 0;
+	for (int i = 0; i < vm->n_virtio; i++) {
+		struct virtio_dev *d = vm->virtio[i];
+		if (d->irqfd >= 0)
+			close(d->irqfd);
+		if (d->ops->destroy)
+			d->ops->destroy(d);
+	}
+	vm->n_virtio = 0;
+}
+
 int vm_add_virtio(struct vm *vm, struct virtio_dev *d)
 {
 	int idx = vm->n_virtio;
@@ -75,6 +94,7 @@ int vm_add_virtio(struct vm *vm, struct virtio_dev *d)
 			free(n);
 			continue;
 		}
+		vm->notify_ctx[vm->n_notify++] = n;
 		if (loop_add(vm->loop, n->fd, EPOLLIN, on_notify, n) < 0)
 			return -1;
 		d->notify_fds[q] = n->fd;

@@ -38,6 +38,8 @@ struct vm {
 	struct virtio_dev *virtio[VM_MAX_VIRTIO];
 	int n_virtio;
 	char virtio_cmdline[1024]; /* virtio_mmio.device=... for each device */
+	void *notify_ctx[VM_MAX_VIRTIO * VIRTIO_MAX_QUEUES]; /* ioeventfd watches */
+	int n_notify;
 
 	/* how the guest stopped */
 	volatile int shutdown_reason; /* 0 running, else a VM_STOP_* */
@@ -59,6 +61,10 @@ int vm_start(struct vm *vm);
 /* Stop all vCPUs (any thread); reason is a VM_STOP_*. */
 void vm_stop(struct vm *vm, int reason);
 void vm_join(struct vm *vm);
+/* Frees devices and closes everything the VM holds. */
 void vm_destroy(struct vm *vm);
+void vm_free_virtio(struct vm *vm);
+/* Print each vCPU's registers to stderr (ZONE_VMM_DEBUG=1 at exit). */
+void vm_dump_vcpus(struct vm *vm);
 
 #endif
