@@ -271,7 +271,7 @@ static int run_zone(struct options *o, struct vm *vm, struct loop *loop, struct 
 	}
 
 	rc = snprintf(cmdline, sizeof(cmdline),
-		      "console=ttyS0 8250.nr_uarts=1 reboot=t panic=-1 pci=off nomodules "
+		      "console=ttyS0 8250.nr_uarts=1 reboot=t panic=-1 pci=off nomodules pty.legacy_count=0 "
 		      "rdinit=/init %s%s%s %s",
 		      o->console_log ? "" : "quiet loglevel=1 ",
 		      /* This PVM host takes a reserved-bit #PF on 1 GiB guest
