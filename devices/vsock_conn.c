@@ -188,22 +188,25 @@ void vsock_conn_flush(struct vsock_table *t, struct vsock_conn *c)
 			return;
 		if (n <= 0)
 			break;
-		if ((size_t)n > c->pend_len)
+		if ((size_t)n >= c->pend_len) {
 			n = c->pend_len;
+		} else {
+			c->host_writable = false; /* short write: the socket is full */
+		}
 		c->pend_off += n;
 		c->pend_len -= n;
 		c->fwd_cnt += n;
 	}
-	if (c->pend_len)
-		return;
-	c->pend_off = 0;
-	if (c->state == VSOCK_CLOSING) {
-		vsock_conn_close(t, c, true);
-		return;
-	}
-	if ((c->guest_shut & VIRTIO_VSOCK_SHUTDOWN_SEND) && !c->host_wr_shut) {
-		c->host_wr_shut = true;
-		t->ops->shutdown(t->arg, c, SHUT_WR);
+	if (!c->pend_len) {
+		c->pend_off = 0;
+		if (c->state == VSOCK_CLOSING) {
+			vsock_conn_close(t, c, true);
+			return;
+		}
+		if ((c->guest_shut & VIRTIO_VSOCK_SHUTDOWN_SEND) && !c->host_wr_shut) {
+			c->host_wr_shut = true;
+			t->ops->shutdown(t->arg, c, SHUT_WR);
+		}
 	}
 	maybe_credit_update(t, c);
 }
@@ -232,6 +235,8 @@ static void guest_data(struct vsock_table *t, struct vsock_conn *c, const struct
 			return;
 		if (n > 0)
 			done = (size_t)n > len ? len : n;
+		if (done < len)
+			c->host_writable = false; /* short write: the socket is full */
 		c->fwd_cnt += done;
 	}
 	if (done < len) {
