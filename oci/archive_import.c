@@ -171,6 +171,46 @@ static int check_blob_name(const struct member *m)
 	return 0;
 }
 
+/* A symlink member's target as a member name: resolved lexically from the
+ * member's directory; ".." may not climb above the archive's top. */
+static int resolve_link(const char *name, const char *target, char **out)
+{
+	z_autofree char *buf = NULL;
+	size_t pl = path_parent_len(name), n = 0;
+	char *p, *save = NULL, *tok;
+
+	*out = NULL;
+	if (!target || !*target || target[0] == '/')
+		return zerr(0, "symlink to '%.200s' refused", target ? target : "");
+	if (asprintf(&buf, "%.*s/%s", (int)pl, name, target) < 0)
+		return zerr(ENOMEM, "archive");
+	*out = malloc(strlen(buf) + 1);
+	if (!*out)
+		return zerr(ENOMEM, "archive");
+	for (p = buf; (tok = strtok_r(p, "/", &save)); p = NULL) {
+		if (!strcmp(tok, "."))
+			continue;
+		if (!strcmp(tok, "..")) {
+			if (n == 0) {
+				free(*out);
+				*out = NULL;
+				return zerr(0, "symlink to '%.200s' leaves the archive", target);
+			}
+			while (n > 0 && (*out)[n - 1] != '/')
+				n--;
+			if (n > 0)
+				n--; /* the slash */
+			continue;
+		}
+		if (n)
+			(*out)[n++] = '/';
+		memcpy(*out + n, tok, strlen(tok));
+		n += strlen(tok);
+	}
+	(*out)[n] = 0;
+	return 0;
+}
+
 static int read_members(struct staged *st, const char *file)
 {
 	struct archive *a = archive_read_new();
@@ -218,17 +258,8 @@ static int read_members(struct staged *st, const char *file)
 			if (path_sanitize(archive_entry_hardlink(e), &m->link) < 0)
 				goto bad_link;
 		} else if (type == AE_IFLNK) {
-			const char *t = archive_entry_symlink(e);
-			z_autofree char *joined = NULL;
-			size_t pl = path_parent_len(name);
-			/* relative to the member's directory; ".." is refused */
-			if (!t || t[0] == '/' ||
-			    asprintf(&joined, "%.*s%s%s", (int)pl, name, pl ? "/" : "", t) < 0 ||
-			    path_sanitize(joined, &m->link) < 0) {
-				if (!t || t[0] == '/')
-					zerr(0, "symlink to an absolute path");
+			if (resolve_link(name, archive_entry_symlink(e), &m->link) < 0)
 				goto bad_link;
-			}
 		} else if (stage(st, a, m) < 0 || check_blob_name(m) < 0) {
 			zerr_prefix("%s", file);
 			goto out;

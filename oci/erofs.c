@@ -36,7 +36,7 @@ int erofs_build(const char *tree, const char *out, const char *uuid_seed)
 	pid_t pid;
 
 	if (!comp || !*comp)
-		comp = "lz4hc";
+		comp = "lz4";
 	if (strcmp(comp, "none") && strcmp(comp, "lz4") && strcmp(comp, "lz4hc"))
 		return zerr(0, "ZONE_EROFS_COMPRESS=%s: use lz4hc, lz4 or none", comp);
 	uuid_from(uuid_seed, uuid);

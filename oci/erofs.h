@@ -4,9 +4,10 @@
 
 #include <stdbool.h>
 
-/* Compression comes from $ZONE_EROFS_COMPRESS ("lz4hc" default, "lz4",
- * "none"); the filesystem UUID derives from uuid_seed (a digest) so the
- * same image always gives the same superblock.  Output is fsync()ed. */
+/* Compression comes from $ZONE_EROFS_COMPRESS: "lz4" (default: 4x faster
+ * to build than lz4hc for ~7% more bytes on Debian), "lz4hc" or "none".
+ * The filesystem UUID derives from uuid_seed (a digest) so the same image
+ * always gives the same superblock.  Output is fsync()ed. */
 int erofs_build(const char *tree, const char *out, const char *uuid_seed);
 
 /* True when the file starts like an erofs image (superblock magic). */

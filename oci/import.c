@@ -32,6 +32,10 @@ struct import {
 	size_t npend;
 };
 
+/* Makes a verified local copy of layer i available (the store's own,
+ * a staged archive member, or a copy in the work dir checked against the
+ * digest on the way) and, when unpacking, applies it: libarchive only
+ * ever reads bytes whose digest has been checked. */
 static int fetch_layer(struct import *im, size_t i, struct unpack *u)
 {
 	const struct layer_desc *ld = &im->im.layers[i];
@@ -39,51 +43,63 @@ static int fetch_layer(struct import *im, size_t i, struct unpack *u)
 	bool have = store_has_blob(im->st, ld->digest);
 	struct layer_in in = { .fd = -1, .digest = ld->digest, .size = ld->size,
 			       .diff_id = ld->diff_id, .tee_fd = -1 };
+	z_autofree char *local = NULL;
 	struct progress pr;
 	char label[96];
-	char *tee = NULL;
 	int rc;
 
-	if (!u && have)
-		return 0;
+	if (have)
+		local = store_blob_path(im->st, ld->digest);
+	else if (staged)
+		local = strdup(staged);
 	if (!have && !staged) {
-		if (asprintf(&tee, "%s/blob.%zu", im->work, i) < 0)
+		if (asprintf(&local, "%s/blob.%zu", im->work, i) < 0) {
+			local = NULL;
 			return zerr(ENOMEM, "import");
-		in.tee_fd = open(tee, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-		if (in.tee_fd < 0) {
-			zerr(errno, "create %s", tee);
-			free(tee);
-			return -1;
 		}
-	}
-	if (im->src->open_blob(im->src, ld->digest, &in.fd) < 0)
-		goto fail;
-	snprintf(label, sizeof(label), "layer %zu/%zu %.19s", i + 1, im->im.nlayers, ld->digest);
-	progress_start(&pr, im->o->progress, label);
-	in.progress = progress_update;
-	in.progress_arg = &pr;
-	rc = u ? layer_apply(u, &in) : blob_copy_verify(&in);
-	progress_end(&pr, rc == 0 ? (uint64_t)ld->size : 0, ld->size);
-	close(in.fd);
-	in.fd = -1;
-	if (rc < 0) {
-		zerr_prefix("layer %zu (%s)", i + 1, ld->digest);
-		goto fail;
-	}
-	if (in.tee_fd >= 0)
+		in.tee_fd = open(local, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		if (in.tee_fd < 0)
+			return zerr(errno, "create %s", local);
+		if (im->src->open_blob(im->src, ld->digest, &in.fd) < 0) {
+			close(in.tee_fd);
+			return zerr_prefix("layer %zu", i + 1);
+		}
+		snprintf(label, sizeof(label), "layer %zu/%zu %.19s copy", i + 1, im->im.nlayers,
+			 ld->digest);
+		progress_start(&pr, im->o->progress && !u, label);
+		in.progress = progress_update;
+		in.progress_arg = &pr;
+		rc = blob_copy_verify(&in);
+		progress_end(&pr, rc == 0 ? (uint64_t)ld->size : 0, ld->size);
+		close(in.fd);
 		close(in.tee_fd);
+		in.tee_fd = in.fd = -1;
+		if (rc < 0)
+			return zerr_prefix("layer %zu", i + 1);
+	}
+	if (!local)
+		return zerr(ENOMEM, "import");
+	if (u) {
+		in.fd = open(local, O_RDONLY | O_CLOEXEC);
+		if (in.fd < 0)
+			return zerr(errno, "open %s", local);
+		snprintf(label, sizeof(label), "layer %zu/%zu %.19s", i + 1, im->im.nlayers,
+			 ld->digest);
+		progress_start(&pr, im->o->progress, label);
+		in.progress = progress_update;
+		in.progress_arg = &pr;
+		rc = layer_apply(u, &in);
+		progress_end(&pr, rc == 0 ? (uint64_t)ld->size : 0, ld->size);
+		close(in.fd);
+		if (rc < 0)
+			return zerr_prefix("layer %zu (%s)", i + 1, ld->digest);
+	}
 	if (!have) {
-		im->pend[im->npend].tmp = tee ? tee : strdup(staged);
+		im->pend[im->npend].tmp = local;
 		im->pend[im->npend++].digest = ld->digest;
-		if (!im->pend[im->npend - 1].tmp)
-			return zerr(ENOMEM, "import");
+		local = NULL;
 	}
 	return 0;
-fail:
-	if (in.tee_fd >= 0)
-		close(in.tee_fd);
-	free(tee);
-	return -1;
 }
 
 static int set_ref(struct import *im, const char *name)

@@ -20,15 +20,20 @@ static bool valid_tag(const char *t)
 	return true;
 }
 
+/* Components of lowercase letters and digits joined by '.', '_' or '-'
+ * (each component starts and ends with a letter or digit), split by '/'. */
 static bool valid_repo(const char *r, size_t n)
 {
-	if (n == 0 || n > 255 || !isalnum((unsigned char)r[0]))
+	if (n == 0 || n > 255)
 		return false;
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = r[i];
-		if (!(islower(c) || isdigit(c) || strchr("._-/", c)))
+		bool alnum = islower(c) || isdigit(c);
+		bool edge = i == 0 || r[i - 1] == '/' || i + 1 == n || r[i + 1] == '/';
+
+		if (!alnum && !strchr("._-/", c))
 			return false;
-		if (c == '/' && (i + 1 == n || r[i + 1] == '/'))
+		if (!alnum && edge)
 			return false;
 	}
 	return true;
@@ -61,6 +66,9 @@ int image_name_default(const char *annotated, const char *ref_tag, const char *p
 	char base[256];
 	size_t end = strlen(path), start, n = 0;
 
+	/* Docker's implied registry and namespace are left out */
+	if (annotated && !strncmp(annotated, "docker.io/library/", 18))
+		annotated += 18;
 	if (annotated && image_name_normalize(annotated, out) == 0)
 		return 0;
 	zerr_clear();

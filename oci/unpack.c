@@ -63,6 +63,10 @@ int unpack_init(struct unpack *u, const char *rootdir, uint64_t max_bytes)
 	u->rootfd = open(rootdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (u->rootfd < 0)
 		return zerr(errno, "open %s", rootdir);
+	/* a root no layer describes: reproducible owner, mode and mtime */
+	if (fchown(u->rootfd, 0, 0) < 0 || fchmod(u->rootfd, 0755) < 0 ||
+	    futimens(u->rootfd, (struct timespec[2]){ { 0, 0 }, { 0, 0 } }) < 0)
+		return zerr(errno, "set up %s", rootdir);
 	return 0;
 }
 
@@ -279,6 +283,28 @@ static int hardlink(struct unpack *u, const char *target_name, int pfd, const ch
 	return rc;
 }
 
+/* Records path and its ancestors as written by this layer: an opaque
+ * marker or whiteout must not remove a directory that holds new entries,
+ * even when the layer has no entry for the directory itself. */
+static int mark_written(struct unpack *u, const char *path)
+{
+	z_autofree char *p = strdup(path);
+	size_t n;
+
+	if (!p)
+		return zerr(ENOMEM, "unpack");
+	for (;;) {
+		if (strset_has(&u->written, p))
+			return 0;
+		if (strset_add(&u->written, p) < 0)
+			return -1;
+		n = path_parent_len(p);
+		if (n == 0)
+			return 0;
+		p[n] = 0;
+	}
+}
+
 static int entry_root(struct unpack *u, struct archive_entry *e)
 {
 	struct meta m;
@@ -424,7 +450,7 @@ static int entry(struct unpack *u, struct archive *a, struct archive_entry *e)
 		}
 		}
 	}
-	if (strset_add(&u->written, path) < 0)
+	if (mark_written(u, path) < 0)
 		goto out;
 	u->entries++;
 	rc = 0;

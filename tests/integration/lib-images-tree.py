@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Prints one line per file of a tree, sorted: path, type, mode, owner,
-size, link target or sha256, xattrs (and mtime with --mtime), so two trees
+size, link target or sha256, xattrs (and, with --mtime, the mtime of
+non-directories), so two trees
 can be compared with diff.  usage: lib-images-tree.py [--mtime] DIR"""
 import hashlib, os, stat, sys
 
@@ -15,7 +16,7 @@ def describe(root, rel, with_mtime):
         with open(p, "rb") as f:
             for chunk in iter(lambda: f.read(1 << 20), b""):
                 h.update(chunk)
-        extra = "sha256=" + h.hexdigest() + " size=%d" % st.st_size
+        extra = "sha256=" + h.hexdigest() + " size=%d nlink=%d" % (st.st_size, st.st_nlink)
     elif stat.S_ISLNK(m):
         extra = "-> " + os.readlink(p)
     elif stat.S_ISCHR(m) or stat.S_ISBLK(m):
@@ -29,7 +30,9 @@ def describe(root, rel, with_mtime):
         pass
     line = "%s %s %04o %d:%d %s %s" % (rel or ".", kind, stat.S_IMODE(m), st.st_uid, st.st_gid,
                                        extra, ",".join(xattrs))
-    if with_mtime:
+    # Directory mtimes are left out: a directory an upper layer changes
+    # gets the unpack time from umoci, its last layer's value from zone.
+    if with_mtime and not stat.S_ISDIR(m):
         line += " mtime=%d" % st.st_mtime
     return line
 
