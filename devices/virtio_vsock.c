@@ -380,6 +380,11 @@ static int listen_unix(const char *path)
 	return ret;
 }
 
+static void vsock_destroy(struct virtio_dev *d)
+{
+	virtio_vsock_free(d->priv);
+}
+
 static const struct virtio_dev_ops vsock_ops = {
 	.name = "vsock",
 	.device_id = VIRTIO_ID_VSOCK,
@@ -388,6 +393,7 @@ static const struct virtio_dev_ops vsock_ops = {
 	.queue_max = 256,
 	.queue_notify = vsock_notify,
 	.reset = vsock_reset,
+	.destroy = vsock_destroy,
 };
 
 struct virtio_vsock *virtio_vsock_new(const char *path, uint64_t guest_cid,

@@ -269,6 +269,13 @@ static int run_zone(struct options *o, struct vm *vm, struct loop *loop, struct 
 		if (!b || vm_add_virtio(vm, virtio_blk_dev(b)) < 0)
 			goto fail;
 	}
+	if (o->vsock) {
+		struct virtio_vsock *vs = virtio_vsock_new(o->vsock, VSOCK_GUEST_CID, &vm->mem, loop);
+		if (!vs || vm_add_virtio(vm, virtio_vsock_dev(vs)) < 0) {
+			virtio_vsock_free(vs);
+			goto fail;
+		}
+	}
 
 	rc = snprintf(cmdline, sizeof(cmdline),
 		      "console=ttyS0 8250.nr_uarts=1 reboot=t panic=-1 pci=off nomodules pty.legacy_count=0 "
