@@ -38,6 +38,7 @@ struct virtio_vsock {
 	struct vsock_table t;
 	char *path;
 	int listen_fd;
+	bool accept_paused; /* out of fds: stop polling the listener until one closes */
 	struct vsock_slot slots[VSOCK_MAX_CONNS];
 	unsigned free_slots[VSOCK_MAX_CONNS], n_free;
 	bool have_rx; /* rx_chain popped but not filled yet */
@@ -132,6 +133,8 @@ static void host_release(void *arg, struct vsock_conn *c)
 		v->free_slots[v->n_free++] = s - v->slots;
 	}
 	free(c);
+	if (v->accept_paused && loop_mod(v->dev.loop, v->listen_fd, EPOLLIN) == 0)
+		v->accept_paused = false;
 }
 
 static const struct vsock_host_ops host_ops = {
@@ -345,6 +348,12 @@ static void on_accept(void *arg, uint32_t events)
 		}
 		if (watch_conn(v, c) < 0)
 			vsock_conn_close(&v->t, c, false);
+	}
+	/* A listener we cannot drain would wake the loop forever. */
+	if ((errno == EMFILE || errno == ENFILE) && loop_mod(v->dev.loop, v->listen_fd, 0) == 0) {
+		fprintf(stderr, "zone-vmm: virtio-vsock: out of file descriptors, "
+				"not accepting host clients until a connection closes\n");
+		v->accept_paused = true;
 	}
 	pthread_mutex_unlock(&v->dev.lock);
 }
