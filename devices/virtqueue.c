@@ -154,10 +154,11 @@ int vq_pop(struct virtq *q, struct vq_chain *c)
 
 void vq_push(struct virtq *q, uint16_t head, uint32_t written)
 {
-	uint8_t *used = used_ring(q);
+	uint8_t *used;
 	uint8_t *elem;
 
-	if (!used)
+	/* only chains from vq_pop on a live queue come back here */
+	if (!q->ready || q->num == 0 || !(used = used_ring(q)))
 		return;
 	elem = used + 4 + 8ull * (q->used_idx % q->num);
 	memcpy(elem, &(uint32_t){ head }, 4);
