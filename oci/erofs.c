@@ -5,15 +5,14 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <spawn.h>
+#include <signal.h>
+#include <sys/prctl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-extern char **environ;
 
 #define EROFS_SUPER_OFFSET 1024
 #define EROFS_MAGIC 0xE0F5E1E2u
@@ -30,10 +29,9 @@ int erofs_build(const char *tree, const char *out, const char *uuid_seed)
 	const char *comp = getenv("ZONE_EROFS_COMPRESS");
 	char uuid[37], zopt[32] = "";
 	z_autofree char *log = NULL;
-	posix_spawn_file_actions_t fa;
 	char *argv[12];
 	int argc = 0, status, fd;
-	pid_t pid;
+	pid_t pid, parent;
 
 	if (!comp || !*comp)
 		comp = "lz4";
@@ -54,17 +52,27 @@ int erofs_build(const char *tree, const char *out, const char *uuid_seed)
 	argv[argc++] = (char *)tree;
 	argv[argc] = NULL;
 
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	posix_spawn_file_actions_addopen(&fa, 1, log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	posix_spawn_file_actions_adddup2(&fa, 1, 2);
-	errno = posix_spawnp(&pid, "mkfs.erofs", &fa, NULL, argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	if (errno)
-		return zerr(errno, "cannot run mkfs.erofs (install erofs-utils)");
+	parent = getpid();
+	pid = fork();
+	if (pid < 0)
+		return zerr(errno, "fork");
+	if (pid == 0) {
+		/* dies with the importer: a killed import leaves no mkfs behind */
+		int nul = open("/dev/null", O_RDONLY), lfd;
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent)
+			_exit(127);
+		lfd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+		if (nul < 0 || lfd < 0 || dup2(nul, 0) < 0 || dup2(lfd, 1) < 0 || dup2(lfd, 2) < 0)
+			_exit(127);
+		execvp("mkfs.erofs", argv);
+		_exit(126);
+	}
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
 			return zerr(errno, "waitpid mkfs.erofs");
+	if (WIFEXITED(status) && WEXITSTATUS(status) >= 126)
+		return zerr(0, "cannot run mkfs.erofs (install erofs-utils)");
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 		char msg[200] = "";
 		FILE *f = fopen(log, "r");

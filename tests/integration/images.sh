@@ -35,6 +35,17 @@ if mount_disk "$disk" "$T_TMP/demo"; then
 else
 	fail "demo: erofs disk mounts"
 fi
+script -qec "'$ZONE' --root '$T_TMP/store-tty' image import '$BUILD/demo-image' --name demo" /dev/null \
+	>"$T_TMP/tty.out" 2>&1
+check "demo: progress bar when stdout is a terminal" \
+	grep -q 'layer 1/1 sha256:.*\[#*\] .*MiB' "$T_TMP/tty.out"
+ZONE_UNPACK_TMPFS=1M "$ZONE" --root "$T_TMP/store-small" image import "$BUILD/demo-image" --name demo \
+	>/dev/null 2>&1
+if mount_disk "$("$ZONE" --root "$T_TMP/store-small" image inspect demo | jq -r .disk)" "$T_TMP/demo-small"; then
+	same_tree "demo: tree too big for the tmpfs is retried on disk" "$T_TMP/demo-small" "$T_TMP/demo"
+else
+	fail "demo: tree too big for the tmpfs is retried on disk"
+fi
 mtime=$(stat -c %Y "$disk")
 sleep 1
 zi image import "$BUILD/demo-image" --name demo:again >/dev/null 2>&1
@@ -59,7 +70,9 @@ else
 		fail "debian: mount oci-archive disk"
 	fi
 	skopeo copy -q "oci-archive:$archive:bookworm" "docker-archive:$T_TMP/deb-docker.tar:debian:docker"
-	check "debian: import docker-archive (name from RepoTags)" zi image import "$T_TMP/deb-docker.tar"
+	# (unpacked on disk, not on tmpfs, to cover that path with a real tree)
+	check "debian: import docker-archive (name from RepoTags)" \
+		env ZONE_UNPACK_TMPFS=0 "$ZONE" --root "$T_TMP/store" image import "$T_TMP/deb-docker.tar"
 	expect_eq "debian: docker-archive name" "debian:docker" "$(inspect_field debian:docker .name)"
 	if mount_disk "$(inspect_field debian:docker .disk)" "$T_TMP/deb-docker"; then
 		same_tree "debian: docker-archive erofs == umoci unpack" "$T_TMP/deb-docker" "$T_TMP/deb-ref/rootfs"
