@@ -4,10 +4,12 @@
  *
  * The input is a little program; each op is one byte followed by its
  * operands (missing bytes read as zero):
- *   0 PKT f h[44] s[n] p..  a packet as a chain: f bit0 valid cids, bit1
- *                           stream type, bit2 ports of a live connection
- *                           (next byte picks it), bit3 len = payload given;
- *                           s: split count and sizes; payload follows
+ *   0 PKT f h[44] [i] k s16[k] n16 p[n]
+ *                           a packet as a chain: f bit0 valid cids, bit1
+ *                           stream type, bit2 ports of live connection i,
+ *                           bit3 hdr.len = n, bit4 the n payload bytes come
+ *                           from a zero buffer (up to 64 KiB) instead of
+ *                           the input; k+1 pieces of the sizes given
  *   1 MEM off16 n data[n]   write guest RAM (rings live at fixed places)
  *   2 RING k                pop up to k tx chains, parse and deliver them
  *   3 HOST b port32         a host client; b odd: its CONNECT line arrives
@@ -18,6 +20,8 @@
  *   8 CLOSE i b             drop conn i (b odd: RST)
  *   9 FAKE b                b bit0: connects fail, bit1: writes fail EPIPE
  *  10 RESET                 transport reset
+ *  11 LINE n b[n]           a host client's CONNECT line
+ *  12 RXIOV k s16[k] max16  payload view of an rx chain of k+1 pieces
  * Invariants (credit, buffer bounds, list consistency, header fields of
  * what we send) abort when broken.  ZONE_FUZZ_SEEDS=dir writes seeds. */
 #include "devices/vsock_conn.h"
@@ -156,6 +160,7 @@ static void deliver(struct vsock_table *t, const struct vq_chain *c, struct vsoc
 static struct vq_chain chain;
 static struct vsock_pkt pkt;
 static uint8_t pktbuf[VSOCK_HDR_LEN + 4096];
+static uint8_t bigbuf[VSOCK_MAX_PAYLOAD];
 
 static void op_pkt(struct vsock_table *t, struct input *in)
 {
@@ -183,8 +188,23 @@ static void op_pkt(struct vsock_table *t, struct input *in)
 	uint32_t splits[8];
 	for (unsigned i = 0; i < nsplit; i++)
 		splits[i] = getn(in, 2) % sizeof(pktbuf);
-	plen = in->n < sizeof(pktbuf) - VSOCK_HDR_LEN ? in->n : sizeof(pktbuf) - VSOCK_HDR_LEN;
-	plen = plen > 512 ? 512 : plen; /* leave input for later ops */
+	plen = getn(in, 2);
+	if (f & 16) {
+		/* big payloads (credit limits) without big inputs */
+		plen = plen > VSOCK_MAX_PAYLOAD ? VSOCK_MAX_PAYLOAD : plen;
+		if (f & 8)
+			h.len = plen;
+		vsock_hdr_encode(&h, pktbuf);
+		memset(&chain, 0, sizeof(chain));
+		chain.out[0] = (struct vq_buf){ pktbuf, VSOCK_HDR_LEN };
+		chain.out[1] = (struct vq_buf){ bigbuf, plen };
+		chain.n_out = plen ? 2 : 1;
+		chain.out_len = VSOCK_HDR_LEN + plen;
+		deliver(t, &chain, &pkt);
+		return;
+	}
+	plen %= sizeof(pktbuf) - VSOCK_HDR_LEN + 1;
+	plen = plen > in->n ? in->n : plen;
 	memcpy(pktbuf + VSOCK_HDR_LEN, in->p, plen);
 	in->p += plen;
 	in->n -= plen;
@@ -217,6 +237,47 @@ static void op_ring(struct vsock_table *t, struct virtq *q, struct input *in)
 	}
 }
 
+static void op_line(struct input *in)
+{
+	char line[40];
+	uint32_t port;
+	size_t n = get8(in) % sizeof(line), len = 0;
+
+	for (size_t i = 0; i < n; i++)
+		line[i] = get8(in);
+	if (vsock_parse_connect(line, n, &port, &len) == 1 &&
+	    (len > n || len < 10 || line[len - 1] != '\n' || memcmp(line, "CONNECT ", 8)))
+		abort();
+}
+
+static void op_rxiov(struct input *in)
+{
+	struct iovec iov[VQ_MAX_CHAIN];
+	unsigned k = get8(in) % 8 + 1;
+	uint32_t room, max, off = 0, sum = 0;
+
+	memset(&chain, 0, sizeof(chain));
+	for (unsigned i = 0; i < k; i++) {
+		uint32_t l = getn(in, 2) % 200;
+		if (off + l > sizeof(pktbuf))
+			break;
+		chain.in[chain.n_in++] = (struct vq_buf){ pktbuf + off, l };
+		chain.in_len += l;
+		off += l;
+	}
+	max = getn(in, 2);
+	int n = vsock_rx_payload_iov(&chain, max, iov, &room);
+	for (int i = 0; i < n; i++) {
+		memset(iov[i].iov_base, 0xab, iov[i].iov_len); /* in bounds or ASan says so */
+		sum += iov[i].iov_len;
+	}
+	if (sum != room || room > max ||
+	    (chain.in_len > VSOCK_HDR_LEN && room != (chain.in_len - VSOCK_HDR_LEN < max
+							      ? chain.in_len - VSOCK_HDR_LEN
+							      : max)))
+		abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -244,7 +305,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct vsock_hdr h;
 		unsigned k;
 
-		switch (get8(&in) % 11) {
+		switch (get8(&in) % 13) {
 		case 0: op_pkt(&t, &in); break;
 		case 1: {
 			uint32_t off = getn(&in, 2) % RAM_SIZE, n = get8(&in);
@@ -302,6 +363,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			f.write_fail = k & 2;
 			break;
 		case 10: vsock_table_reset(&t); break;
+		case 11: op_line(&in); break;
+		case 12: op_rxiov(&in); break;
 		}
 		check(&t);
 	}
@@ -344,7 +407,25 @@ static void put_pkt(struct seed *s, uint16_t op, uint32_t host_port, uint32_t gu
 		put8(s, conn);
 	put8(s, 1); /* two pieces: header, payload */
 	put(s, (uint8_t[]){ VSOCK_HDR_LEN, 0, 0, 0 }, 4);
+	put(s, (uint8_t[]){ strlen(payload), 0 }, 2);
 	put(s, payload, strlen(payload));
+}
+
+/* op PKT on live connection conn with len zero bytes from the big buffer */
+static void put_big(struct seed *s, int conn, uint16_t len)
+{
+	struct vsock_hdr h = { .src_cid = 3, .dst_cid = 2, .type = 1, .op = VIRTIO_VSOCK_OP_RW,
+			       .buf_alloc = 65536 };
+	uint8_t raw[VSOCK_HDR_LEN];
+
+	put8(s, 0);
+	put8(s, 1 | 2 | 4 | 8 | 16);
+	vsock_hdr_encode(&h, raw);
+	put(s, raw, sizeof(raw));
+	put8(s, conn);
+	put8(s, 0);
+	put(s, (uint8_t[]){ 0, 0 }, 2);
+	put(s, (uint8_t[]){ len & 0xff, len >> 8 }, 2);
 }
 
 static void write_seed(const char *dir, const char *name, const struct seed *s)
@@ -388,6 +469,21 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	put_pkt(&s, VIRTIO_VSOCK_OP_RW, 0, 0, 0, 0, "some data for the host");
 	put(&s, (uint8_t[]){ 6, 0, 4, 8, 7, 0, 0xff, 0 }, 8);
 	write_seed(dir, "host-connect", &s);
+
+	/* the host stops reading: the guest fills its credit and overruns it;
+	 * a second connection closes with data still held */
+	s.n = 0;
+	put_pkt(&s, VIRTIO_VSOCK_OP_REQUEST, 5000, 40000, 0, -1, "");
+	put_pkt(&s, VIRTIO_VSOCK_OP_REQUEST, 5000, 40001, 0, -1, "");
+	put(&s, (uint8_t[]){ 4, 4, 7, 0, 0, 0 }, 6);
+	put_big(&s, 1, 60000);
+	put_pkt(&s, VIRTIO_VSOCK_OP_SHUTDOWN, 0, 0, 3, 1, "");
+	put(&s, (uint8_t[]){ 7, 1, 0xff, 0xff, 4, 4, 7, 0, 0, 0 }, 10);
+	for (int i = 0; i < 5; i++)
+		put_big(&s, 0, 65535);
+	put_pkt(&s, VIRTIO_VSOCK_OP_CREDIT_REQUEST, 0, 0, 0, 0, "");
+	put(&s, (uint8_t[]){ 4, 4 }, 2);
+	write_seed(dir, "credit", &s);
 
 	/* a tx ring in guest RAM: one chain of two descriptors */
 	s.n = 0;
