@@ -26,6 +26,17 @@ ms=$((($(date +%s%N) - t0) / 1000000))
 check "reference import (${ms} ms)" quiet "$ZONE" --root "$T_TMP/ref" image inspect deb
 
 ok=0 bad=()
+declare -A phase=()
+# where did the kill land? (read from what the importer left in tmp/)
+kill_phase() {
+	local t=$T_TMP/store/images/tmp
+	if compgen -G "$t/import.*/disk.erofs*" >/dev/null; then echo packing
+	elif compgen -G "$t/import.*" >/dev/null; then echo unpacking
+	elif compgen -G "$t/stage.*" >/dev/null; then echo staging
+	elif zi image ls --json 2>/dev/null | jq -e '.[] | select(.name == "deb:latest")' >/dev/null; then echo done
+	else echo starting
+	fi
+}
 for i in $(seq "$KILLS"); do
 	# kill somewhere in [0, 1.1 x the import time]
 	delay=$((RANDOM % (ms * 11 / 10 + 1)))
@@ -35,6 +46,8 @@ for i in $(seq "$KILLS"); do
 	kill -KILL "$pid" 2>/dev/null
 	wait "$pid" 2>/dev/null
 	sleep 0.1
+	p=$(kill_phase)
+	phase[$p]=$((${phase[$p]:-0} + 1))
 	if pgrep -f "$T_TMP/store" >/dev/null; then
 		bad+=("kill $i at ${delay} ms: a child of the importer survived")
 	elif ! zi image fsck >"$T_TMP/fsck" 2>&1; then
@@ -53,6 +66,7 @@ for i in $(seq "$KILLS"); do
 done
 expect_eq "store consistent after each of $KILLS SIGKILLs" "$KILLS" "$ok"
 for b in "${bad[@]}"; do echo "    $b"; done
+echo "    (kills landed: $(for p in "${!phase[@]}"; do printf '%s %s, ' "${phase[$p]}" "$p"; done | sed 's/, $//'))"
 
 check "import after the kills" quiet zi image import "$archive" --name deb
 check "fsck after the final import" quiet zi image fsck
