@@ -52,6 +52,32 @@ zi image import "$BUILD/demo-image" --name demo:again >/dev/null 2>&1
 expect_eq "demo: second name shares the disk" "$disk" "$(inspect_field demo:again .disk)"
 expect_eq "demo: disk built once" "$mtime" "$(stat -c %Y "$disk")"
 
+# --- what podman save and buildah push write (each into a fresh store,
+# so the cached disk is not reused), against the layout import above
+P=$T_TMP/podman
+pm() { podman --root "$P/root" --runroot "$P/run" --storage-driver vfs "$@"; }
+skopeo copy -q "oci:$BUILD/demo-image:latest" "oci-archive:$T_TMP/demo-oci.tar:demo"
+if pm load -q -i "$T_TMP/demo-oci.tar" >/dev/null 2>&1 &&
+	pm save -q -o "$T_TMP/podman-docker.tar" localhost/demo:latest &&
+	pm save -q --format oci-archive -o "$T_TMP/podman-oci.tar" localhost/demo:latest &&
+	buildah --root "$P/root" --runroot "$P/run" --storage-driver vfs push -q localhost/demo:latest \
+		"oci-archive:$T_TMP/buildah-oci.tar:demo" >/dev/null; then
+	for f in podman-docker podman-oci buildah-oci; do
+		if "$ZONE" --root "$T_TMP/store-$f" image import "$T_TMP/$f.tar" --name demo 2>"$T_TMP/err" &&
+			mount_disk "$("$ZONE" --root "$T_TMP/store-$f" image inspect demo | jq -r .disk)" "$T_TMP/m-$f"; then
+			same_tree "$f: import == layout import" "$T_TMP/m-$f" "$T_TMP/demo"
+		else
+			fail "$f: import" "$(cat "$T_TMP/err")"
+		fi
+	done
+	expect_eq "podman save: default name from RepoTags" "localhost/demo:latest" \
+		"$("$ZONE" --root "$T_TMP/store-podman-docker" image import "$T_TMP/podman-docker.tar" >/dev/null 2>&1
+		   "$ZONE" --root "$T_TMP/store-podman-docker" image ls --json | jq -r '.[].name' | grep localhost)"
+else
+	fail "podman save / buildah push of the demo image" "podman or buildah failed"
+fi
+pm rmi -a -f >/dev/null 2>&1
+
 # --- Debian: oci-archive and docker-archive vs umoci unpack
 archive=$(debian_oci_archive)
 if [ -z "$archive" ]; then
