@@ -52,6 +52,11 @@ int zerr_errno(void)
 	return err_num;
 }
 
+void zerr_set_errno(int errnum)
+{
+	err_num = errnum;
+}
+
 void zerr_clear(void)
 {
 	err_buf[0] = 0;

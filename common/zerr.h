@@ -14,6 +14,9 @@ int zerr(int errnum, const char *fmt, ...) __attribute__((format(printf, 2, 3)))
 int zerr_prefix(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 const char *zerr_msg(void);
 int zerr_errno(void);
+/* Set the recorded errno without touching the message (e.g. a peer's code
+ * whose text is already in the message). */
+void zerr_set_errno(int errnum);
 void zerr_clear(void);
 /* Print "prog: message" to stderr. */
 void zerr_print(const char *prog);

@@ -9,6 +9,7 @@
 #include "common/zerr.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/virtio_ids.h>
 #include <linux/virtio_vsock.h>
 #include <stdio.h>
@@ -89,8 +90,11 @@ static int host_connect(void *arg, struct vsock_conn *c)
 {
 	struct virtio_vsock *v = arg;
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int n = snprintf(sa.sun_path, sizeof(sa.sun_path), "%s_%u", v->path, c->host_port);
+	int n;
 
+	if (!v->path)
+		return -1; /* no host side to connect to */
+	n = snprintf(sa.sun_path, sizeof(sa.sun_path), "%s_%u", v->path, c->host_port);
 	if (n < 0 || (size_t)n >= sizeof(sa.sun_path))
 		return -1;
 	c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -424,6 +428,8 @@ struct virtio_vsock *virtio_vsock_new(const char *path, uint64_t guest_cid,
 	v->n_free = VSOCK_MAX_CONNS;
 	if (virtio_dev_init(&v->dev, &vsock_ops, v, &v->config, sizeof(v->config), mem, loop) < 0)
 		goto fail;
+	if (!path)
+		return v;
 	if (!(v->path = strdup(path))) {
 		zerr(ENOMEM, "virtio-vsock");
 		goto fail;
@@ -446,6 +452,30 @@ fail:
 struct virtio_dev *virtio_vsock_dev(struct virtio_vsock *v)
 {
 	return &v->dev;
+}
+
+int virtio_vsock_connect_fd(struct virtio_vsock *v, int fd, uint32_t port)
+{
+	struct vsock_conn *c;
+	int ret = 0;
+
+	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) < 0) {
+		close(fd);
+		return zerr(errno, "vsock connection");
+	}
+	pthread_mutex_lock(&v->dev.lock);
+	c = vsock_conn_new_host(&v->t, fd);
+	if (!c) {
+		close(fd);
+		ret = zerr(EMFILE, "vsock: too many connections");
+	} else if (watch_conn(v, c) < 0 || vsock_conn_host_connect(&v->t, c, port) < 0) {
+		vsock_conn_close(&v->t, c, false);
+		ret = zerr(ECONNREFUSED, "vsock: cannot connect to guest port %u", port);
+	} else {
+		process_rx(v); /* send the REQUEST now, not at the next event */
+	}
+	pthread_mutex_unlock(&v->dev.lock);
+	return ret;
 }
 
 void virtio_vsock_free(struct virtio_vsock *v)

@@ -58,6 +58,15 @@ int idm_conn_fd(const struct idm_conn *c)
 	return c->fd;
 }
 
+/* An ERROR from zone-init: its text already names the cause, so keep its
+ * errno without appending strerror a second time. */
+static int peer_error(int code, const char *fmt, const char *msg)
+{
+	zerr(0, fmt, msg);
+	zerr_set_errno(code);
+	return -1;
+}
+
 static struct cproc *cproc_find(struct idm_conn *c, uint32_t proc)
 {
 	for (unsigned i = 0; i < c->nprocs; i++)
@@ -145,7 +154,7 @@ static int incoming(struct idm_conn *c, struct idm_msg *m)
 	default:
 		if (m->id == 0 && m->type == IDM_ERROR) {
 			/* The guest gave up on this connection and says why. */
-			zerr(m->u.error.code, "zone-init: %s",
+			peer_error(m->u.error.code, "zone-init: %s",
 			     m->u.error.message ? m->u.error.message : "error");
 			idm_msg_free(m);
 			c->dead = true;
@@ -257,7 +266,7 @@ static int call(struct idm_conn *c, unsigned type, const void *body, struct idm_
 		if (pump(c, -1) < 0)
 			return -1;
 	if (reply->type == IDM_ERROR) {
-		zerr(reply->u.error.code, "zone-init: %s",
+		peer_error(reply->u.error.code, "zone-init: %s",
 		     reply->u.error.message ? reply->u.error.message : idm_type_name(type));
 		idm_msg_free(reply);
 		return -1;
@@ -569,7 +578,7 @@ static int relay_take(struct relay *r)
 			r->exited = true;
 			break;
 		case IDM_ERROR:
-			zerr(m.u.error.code, "zone-init: wait: %s", m.u.error.message ? m.u.error.message : "");
+			peer_error(m.u.error.code, "zone-init: wait: %s", m.u.error.message ? m.u.error.message : "");
 			idm_msg_free(&m);
 			return -1;
 		default: /* EOF: nothing to do, EXIT follows */
@@ -710,11 +719,17 @@ int idm_run_process(struct idm_conn *c, const struct idm_start *start, int in_fd
 			s.rows = ws.ws_row;
 			s.cols = ws.ws_col;
 		}
+		if (!s.rows || !s.cols) { /* no local size (e.g. not a terminal) */
+			s.rows = 24;
+			s.cols = 80;
+		}
 	}
 	for (int st = 1; st <= 2; st++)
 		r.chunk[st] = r.fd[st] >= 0 ? write_chunk(r.fd[st]) : 0;
-	if (idm_start(c, &s, &r.proc, NULL) < 0)
-		return zerr_prefix("starting %s", s.argv ? s.argv[0] : "process");
+	if (idm_start(c, &s, &r.proc, NULL) < 0) {
+		zerr_prefix("starting %s", s.argv ? s.argv[0] : "process");
+		return -2;
+	}
 	if (idm_send_wait(c, r.proc, &r.wait_id) < 0)
 		return -1;
 	if (!r.in_open && idm_close_stdin(c, r.proc) < 0)

@@ -47,7 +47,8 @@ int idm_credit(struct idm_conn *c, uint32_t proc, int stream, uint32_t bytes);
  * request a pty; if in_fd is a terminal it is put in raw mode and
  * SIGWINCH is forwarded as RESIZE (rows/cols of start, when 0, are taken
  * from the local terminal).  *exit_code is the status, 128+N for signal
- * N.  Returns -1 (zerr) if the process could not run or the connection
+ * N.  Returns -2 (zerr, zerr_errno() = zone-init's errno, e.g. ENOENT)
+ * when the process could not be started, -1 (zerr) when the connection
  * failed.  Expects to be the only user of c while it runs. */
 int idm_run_process(struct idm_conn *c, const struct idm_start *start, int in_fd, int out_fd,
 		    int err_fd, bool tty, int *exit_code);

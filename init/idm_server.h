@@ -9,8 +9,7 @@
 #ifndef ZONE_INIT_IDM_SERVER_H
 #define ZONE_INIT_IDM_SERVER_H
 
-/* The vsock port zone-init listens on (host: "CONNECT 1024\n"). */
-#define IDM_VSOCK_PORT 1024
+#include "idm/ports.h" /* IDM_VSOCK_PORT */
 
 struct idm_server;
 

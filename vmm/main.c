@@ -7,7 +7,9 @@
 #include "devices/virtio_console.h"
 #include "devices/virtio_rng.h"
 #include "devices/virtio_vsock.h"
+#include "idm/ports.h"
 #include "vmm/boot.h"
+#include "vmm/cmd_runner.h"
 #include "vmm/layout.h"
 #include "vmm/vm.h"
 
@@ -22,7 +24,6 @@
 #include <sys/mman.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
-#include <sys/timerfd.h>
 #include <unistd.h>
 
 #define EXIT_VMM_ERROR 125 /* like podman: the runtime itself failed */
@@ -31,6 +32,7 @@
 struct options {
 	const char *kernel, *initrd, *console_log, *extra_cmdline;
 	const char *vsock; /* Unix socket for host <-> guest vsock */
+	bool interactive, tty;
 	uint64_t mem;
 	int cpus;
 	struct {
@@ -41,24 +43,21 @@ struct options {
 	char **cmd;
 };
 
-/* What zone-init reports on the status console (hvc1). */
-struct status_chan {
-	char line[64];
-	size_t len;
-	int exit_code; /* -1 until reported */
-	struct vm *vm;
-	int timer_fd;
-};
-
 static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: zone-vmm [--kernel PATH] [--initrd PATH] [--mem 256M] [--cpus N]\n"
 		"                [--disk PATH[,ro]]... [--cmdline 'extra args']\n"
-		"                [--console-log FILE] [--vsock PATH] -- CMD [ARGS...]\n"
+		"                [--console-log FILE] [--vsock PATH] [-i] [-t] [-- CMD [ARGS...]]\n"
+		"  CMD runs in the zone through zone-init's IDM server; zone-vmm exits\n"
+		"  with its status.  Without CMD the zone runs until it is shut down\n"
+		"  over IDM (needs --vsock) or zone-vmm gets SIGTERM.\n"
+		"  -i            pass stdin to CMD (otherwise CMD reads EOF)\n"
+		"  -t            give CMD a terminal in the zone\n"
 		"  --vsock PATH  guest vsock (CID %d): host clients connect to PATH and send\n"
-		"                'CONNECT <port>\\n'; guest connections to port P reach PATH_P\n",
-		VSOCK_GUEST_CID);
+		"                'CONNECT <port>\\n' (zone-init serves IDM on port %d);\n"
+		"                guest connections to port P reach PATH_P\n",
+		VSOCK_GUEST_CID, IDM_VSOCK_PORT);
 }
 
 static uint64_t host_mem_bytes(void)
@@ -70,7 +69,7 @@ static uint64_t host_mem_bytes(void)
 static int parse_args(int argc, char **argv, struct options *o)
 {
 	static const struct option longopts[] = {
-		{ "kernel", required_argument, 0, 'k' },  { "initrd", required_argument, 0, 'i' },
+		{ "kernel", required_argument, 0, 'k' },  { "initrd", required_argument, 0, 'I' },
 		{ "mem", required_argument, 0, 'm' },	  { "cpus", required_argument, 0, 'c' },
 		{ "disk", required_argument, 0, 'd' },	  { "cmdline", required_argument, 0, 'a' },
 		{ "console-log", required_argument, 0, 'l' }, { "help", no_argument, 0, 'h' },
@@ -83,10 +82,10 @@ static int parse_args(int argc, char **argv, struct options *o)
 	o->mem = 256ULL << 20;
 	o->cpus = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+hit", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'k': o->kernel = optarg; break;
-		case 'i': o->initrd = optarg; break;
+		case 'I': o->initrd = optarg; break;
 		case 'l': o->console_log = optarg; break;
 		case 'a': o->extra_cmdline = optarg; break;
 		case 'v': o->vsock = optarg; break;
@@ -119,6 +118,8 @@ static int parse_args(int argc, char **argv, struct options *o)
 			o->disks[o->ndisks++].path = optarg;
 			break;
 		}
+		case 'i': o->interactive = true; break;
+		case 't': o->tty = true; break;
 		case 'h': usage(stdout); exit(0);
 		case '?':
 		default:
@@ -127,45 +128,19 @@ static int parse_args(int argc, char **argv, struct options *o)
 			return zerr(0, "unknown option %s", argv[optind - 1]);
 		}
 	}
-	if (optind >= argc)
-		return zerr(0, "no command given (zone-vmm [options] -- CMD [ARGS...])");
-	o->cmd = argv + optind;
+	if (optind < argc)
+		o->cmd = argv + optind;
+	else if (!o->vsock)
+		return zerr(0, "no command given (zone-vmm [options] -- CMD [ARGS...], "
+			       "or --vsock PATH to serve the zone)");
 	return 0;
 }
 
-static void stdout_sink(void *arg, const uint8_t *buf, size_t len)
+/* hvc0 carries zone-init's own messages (the command's output travels
+ * over IDM). */
+static void stderr_sink(void *arg, const uint8_t *buf, size_t len)
 {
-	write_all(STDOUT_FILENO, buf, len);
-}
-
-static void status_sink(void *arg, const uint8_t *buf, size_t len)
-{
-	struct status_chan *s = arg;
-
-	for (size_t i = 0; i < len; i++) {
-		if (buf[i] != '\n') {
-			if (s->len < sizeof(s->line) - 1)
-				s->line[s->len++] = buf[i];
-			continue;
-		}
-		s->line[s->len] = 0;
-		int code;
-		if (sscanf(s->line, "ZONE-EXIT %d", &code) == 1 && code >= 0 && code <= 255 &&
-		    s->exit_code < 0) {
-			s->exit_code = code;
-			/* zone-init reboots next; if that never reaches us,
-			 * end the VM ourselves shortly after. */
-			struct itimerspec its = { .it_value = { .tv_sec = 2 } };
-			timerfd_settime(s->timer_fd, 0, &its, NULL);
-		}
-		s->len = 0;
-	}
-}
-
-static void on_status_timeout(void *arg, uint32_t ev)
-{
-	struct status_chan *s = arg;
-	vm_stop(s->vm, VM_STOP_SHUTDOWN);
+	write_all(STDERR_FILENO, buf, len);
 }
 
 struct sig_ctx {
@@ -185,30 +160,6 @@ static void on_signal(void *arg, uint32_t ev)
 	vm_stop(sc->vm, VM_STOP_HOST);
 }
 
-/* The command travels as a small cpio archive unpacked over the initramfs:
- * /zone/cmd holds argv, NUL-separated. */
-static int build_cmd_archive(char **cmd, struct cpio *c)
-{
-	size_t len = 0;
-	z_autofree char *buf = NULL;
-
-	for (char **a = cmd; *a; a++)
-		len += strlen(*a) + 1;
-	buf = malloc(len ? len : 1);
-	if (!buf)
-		return zerr(ENOMEM, "command archive");
-	len = 0;
-	for (char **a = cmd; *a; a++) {
-		size_t l = strlen(*a) + 1;
-		memcpy(buf + len, *a, l);
-		len += l;
-	}
-	if (cpio_add_dir(c, "zone", 0755) < 0 || cpio_add_file(c, "zone/cmd", 0644, buf, len) < 0 ||
-	    cpio_finish(c) < 0)
-		return -1;
-	return 0;
-}
-
 static int check_initrd(const char *path)
 {
 	uint8_t *buf;
@@ -222,10 +173,41 @@ static int check_initrd(const char *path)
 	return r < 0 ? zerr_prefix("initrd %s", path) : 0;
 }
 
+static int add_devices(struct options *o, struct vm *vm, struct loop *loop,
+		       struct virtio_vsock **vsock)
+{
+	struct virtio_console *con = virtio_console_new(&vm->mem, loop, -1, stderr_sink, NULL);
+	if (!con || vm_add_virtio(vm, virtio_console_dev(con)) < 0) {
+		virtio_console_free(con);
+		return -1;
+	}
+	struct virtio_dev *rng = virtio_rng_new(&vm->mem, loop);
+	if (!rng || vm_add_virtio(vm, rng) < 0) {
+		free(rng);
+		return -1;
+	}
+	struct virtio_vsock *vs = virtio_vsock_new(o->vsock, VSOCK_GUEST_CID, &vm->mem, loop);
+	if (!vs || vm_add_virtio(vm, virtio_vsock_dev(vs)) < 0) {
+		virtio_vsock_free(vs);
+		return -1;
+	}
+	*vsock = vs;
+	for (int i = 0; i < o->ndisks; i++) {
+		struct virtio_blk *b = virtio_blk_open(o->disks[i].path, o->disks[i].ro, &vm->mem, loop);
+		if (!b || vm_add_virtio(vm, virtio_blk_dev(b)) < 0) {
+			virtio_blk_close(b);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 static int run_zone(struct options *o, struct vm *vm, struct loop *loop, struct boot_config *bc)
 {
-	struct status_chan status = { .exit_code = -1, .vm = vm, .timer_fd = -1 };
 	struct sig_ctx sc = { .vm = vm, .fd = -1 };
+	struct cmd_runner runner = { .vm = vm, .argv = o->cmd, .interactive = o->interactive,
+				     .tty = o->tty, .exit_code = -1 };
+	struct virtio_vsock *vsock = NULL;
 	char cmdline[CMDLINE_MAX];
 	z_autoclose int log_fd = -1;
 	int rc, exit_code;
@@ -247,39 +229,15 @@ static int run_zone(struct options *o, struct vm *vm, struct loop *loop, struct 
 	sigaddset(&sigs, SIGHUP);
 	sigprocmask(SIG_BLOCK, &sigs, NULL);
 	sc.fd = signalfd(-1, &sigs, SFD_CLOEXEC | SFD_NONBLOCK);
-	status.timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
-	if (sc.fd < 0 || status.timer_fd < 0)
-		return zerr(errno, "signalfd/timerfd");
+	if (sc.fd < 0)
+		return zerr(errno, "signalfd");
 	if (loop_add(loop, sc.fd, EPOLLIN, on_signal, &sc) < 0 ||
-	    loop_add(loop, status.timer_fd, EPOLLIN, on_status_timeout, &status) < 0)
+	    add_devices(o, vm, loop, &vsock) < 0)
 		goto fail;
-
-	/* hvc0: the command's output; hvc1: zone-init's status reports */
-	struct virtio_console *con = virtio_console_new(&vm->mem, loop, -1, stdout_sink, NULL);
-	if (!con || vm_add_virtio(vm, virtio_console_dev(con)) < 0)
-		goto fail;
-	struct virtio_console *stat = virtio_console_new(&vm->mem, loop, -1, status_sink, &status);
-	if (!stat || vm_add_virtio(vm, virtio_console_dev(stat)) < 0)
-		goto fail;
-	struct virtio_dev *rng = virtio_rng_new(&vm->mem, loop);
-	if (!rng || vm_add_virtio(vm, rng) < 0)
-		goto fail;
-	for (int i = 0; i < o->ndisks; i++) {
-		struct virtio_blk *b = virtio_blk_open(o->disks[i].path, o->disks[i].ro, &vm->mem, loop);
-		if (!b || vm_add_virtio(vm, virtio_blk_dev(b)) < 0)
-			goto fail;
-	}
-	if (o->vsock) {
-		struct virtio_vsock *vs = virtio_vsock_new(o->vsock, VSOCK_GUEST_CID, &vm->mem, loop);
-		if (!vs || vm_add_virtio(vm, virtio_vsock_dev(vs)) < 0) {
-			virtio_vsock_free(vs);
-			goto fail;
-		}
-	}
 
 	rc = snprintf(cmdline, sizeof(cmdline),
-		      "console=ttyS0 8250.nr_uarts=1 reboot=t panic=-1 pci=off nomodules pty.legacy_count=0 "
-		      "rdinit=/init %s%s%s %s",
+		      "console=ttyS0 8250.nr_uarts=1 reboot=t panic=-1 pci=off nomodules "
+		      "pty.legacy_count=0 rdinit=/init %s%s%s %s",
 		      o->console_log ? "" : "quiet loglevel=1 ",
 		      /* This PVM host takes a reserved-bit #PF on 1 GiB guest
 		       * pages yet reports pdpe1gb in the guest's CPUID whatever
@@ -293,36 +251,46 @@ static int run_zone(struct options *o, struct vm *vm, struct loop *loop, struct 
 	bc->cmdline = cmdline;
 	if (vm_boot_setup(vm, bc) < 0 || vm_start(vm) < 0)
 		goto fail;
+	runner.vsock = vsock;
+	if (o->cmd && cmd_runner_start(&runner) < 0) {
+		vm_stop(vm, VM_STOP_ERROR);
+		vm_join(vm);
+		goto fail;
+	}
 
 	rc = loop_run(loop);
 	vm_stop(vm, VM_STOP_HOST);
 	vm_join(vm);
 	if (getenv("ZONE_VMM_DEBUG"))
 		vm_dump_vcpus(vm);
-	if (rc == VM_STOP_ERROR) {
-		fprintf(stderr, "zone-vmm: the zone stopped on a virtual machine error\n");
-		exit_code = EXIT_VMM_ERROR;
-	} else if (status.exit_code >= 0) {
-		exit_code = status.exit_code;
+	/* closing the devices' host ends unblocks a runner still waiting */
+	vm_free_virtio(vm);
+	cmd_runner_join(&runner);
+
+	if (runner.exit_code >= 0) {
+		exit_code = runner.exit_code;
 	} else if (sc.signo) {
 		fprintf(stderr, "zone-vmm: stopped by signal %d\n", sc.signo);
 		exit_code = 128 + sc.signo;
-	} else {
-		fprintf(stderr, "zone-vmm: the zone stopped without reporting an exit status%s\n",
+	} else if (rc == VM_STOP_ERROR) {
+		fprintf(stderr, "zone-vmm: the zone stopped on a virtual machine error\n");
+		exit_code = EXIT_VMM_ERROR;
+	} else if (runner.error[0]) {
+		fprintf(stderr, "zone-vmm: %s\n", runner.error);
+		exit_code = EXIT_VMM_ERROR;
+	} else if (o->cmd) {
+		fprintf(stderr, "zone-vmm: the zone stopped before the command finished%s\n",
 			o->console_log ? " (see the console log)"
 				       : " (use --console-log FILE to see why)");
 		exit_code = EXIT_VMM_ERROR;
+	} else {
+		exit_code = 0; /* served until shut down */
 	}
 	loop_del(loop, sc.fd);
-	loop_del(loop, status.timer_fd);
 	close(sc.fd);
-	close(status.timer_fd);
 	return exit_code;
 fail:
-	if (sc.fd >= 0)
-		close(sc.fd);
-	if (status.timer_fd >= 0)
-		close(status.timer_fd);
+	close(sc.fd);
 	return -1;
 }
 
@@ -338,7 +306,6 @@ int main(int argc, char **argv)
 					       "/usr/lib/zone/zone-initrd.img", NULL };
 	struct options o = { 0 };
 	struct boot_config bc = { 0 };
-	struct cpio cmd_archive = { 0 };
 	z_autofree char *kernel = NULL, *initrd = NULL;
 	struct loop *loop = NULL;
 	struct vm vm;
@@ -353,12 +320,9 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	kernel = find_boot_file(o.kernel, "ZONE_KERNEL", kernels, "kernel");
 	initrd = kernel ? find_boot_file(o.initrd, "ZONE_INITRD", initrds, "initrd") : NULL;
-	if (kernel && initrd && check_initrd(initrd) == 0 &&
-	    build_cmd_archive(o.cmd, &cmd_archive) == 0 && (loop = loop_new())) {
+	if (kernel && initrd && check_initrd(initrd) == 0 && (loop = loop_new())) {
 		bc.kernel = kernel;
 		bc.initrd = initrd;
-		bc.extra_initrd = cmd_archive.buf;
-		bc.extra_initrd_len = cmd_archive.len;
 		code = run_zone(&o, &vm, loop, &bc);
 	}
 	if (code < 0) {
@@ -367,6 +331,5 @@ int main(int argc, char **argv)
 	}
 	vm_destroy(&vm);
 	loop_free(loop);
-	cpio_free(&cmd_archive);
 	return code;
 }

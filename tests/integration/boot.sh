@@ -23,8 +23,10 @@ expect_eq "arguments with spaces and quotes survive" "a b|c'd|" \
 expect_eq "busybox applets: sha256sum" \
 	"$(printf abc | sha256sum | cut -d' ' -f1)" \
 	"$(zvm -- sh -c 'printf abc | sha256sum' | cut -d' ' -f1)"
-expect_eq "stdout and stderr both reach the console" "out err" \
-	"$(zvm -- sh -c 'echo out; echo err >&2' 2>/dev/null | tr '\n' ' ' | sed 's/ $//')"
+expect_eq "stdout stays stdout" "out" "$(zvm -- sh -c 'echo out; echo err >&2' 2>/dev/null)"
+expect_eq "stderr stays stderr" "err" "$(zvm -- sh -c 'echo out; echo err >&2' 2>&1 >/dev/null)"
+zvm -- /etc >/dev/null 2>&1
+expect_eq "a command that cannot be executed gives 126" 126 "$?"
 
 # --- resources
 expect_eq "--cpus 2: guest sees 2 CPUs" 2 "$(zvm --cpus 2 -- nproc)"
@@ -94,7 +96,7 @@ bad "--cpus 0" "$VMM" --cpus 0 -- true
 bad "--cpus 1000" "$VMM" --cpus 1000 -- true
 bad "unknown flag" "$VMM" --frobnicate -- true
 bad "missing disk" "$VMM" --disk /nonexistent.img -- true
-bad "no command" "$VMM"
+bad "no command and no --vsock" "$VMM"
 
 # --- kill -9 mid-run leaves no process, mount or file behind
 mounts_before=$(sort /proc/mounts | md5sum)
