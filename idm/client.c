@@ -537,6 +537,24 @@ static void on_winch(int sig)
 	winch = 1;
 }
 
+/* Signals idm_run_process passes on to the process when asked to. */
+static const int fwd_sigs[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2 };
+#define N_FWD (sizeof(fwd_sigs) / sizeof(fwd_sigs[0]))
+static volatile sig_atomic_t fwd_pending[N_FWD];
+static bool forward_signals;
+
+static void on_fwd(int sig)
+{
+	for (unsigned i = 0; i < N_FWD; i++)
+		if (fwd_sigs[i] == sig)
+			fwd_pending[i] = 1;
+}
+
+void idm_forward_signals(bool on)
+{
+	forward_signals = on;
+}
+
 struct relay {
 	struct idm_conn *c;
 	uint32_t proc, wait_id;
@@ -640,7 +658,7 @@ static int relay_stdin(struct relay *r)
 	return idm_write_stdin(r->c, r->proc, buf, n);
 }
 
-static int relay_loop(struct relay *r, bool local_tty, const sigset_t *pollmask)
+static int relay_loop(struct relay *r, const sigset_t *pollmask)
 {
 	struct idm_conn *c = r->c;
 
@@ -657,6 +675,17 @@ static int relay_loop(struct relay *r, bool local_tty, const sigset_t *pollmask)
 			return -1;
 		if (r->grant[2] && relay_credit(r, 2) < 0)
 			return -1;
+		for (unsigned i = 0; i < N_FWD; i++) {
+			if (!fwd_pending[i])
+				continue;
+			struct idm_signal sg = { r->proc, fwd_sigs[i] };
+			uint32_t id = new_id(c);
+
+			fwd_pending[i] = 0;
+			c->ignore[c->ignore_pos++ % IGNORE_RING] = id; /* ACK dropped */
+			if (send_msg(c, IDM_SIGNAL, id, &sg) < 0)
+				return -1;
+		}
 		if (winch) {
 			struct winsize ws;
 
@@ -682,7 +711,7 @@ static int relay_loop(struct relay *r, bool local_tty, const sigset_t *pollmask)
 				io[st] = np;
 				pfd[np++] = (struct pollfd){ r->fd[st], POLLOUT, 0 };
 			}
-		if (ppoll(pfd, np, NULL, local_tty ? pollmask : NULL) < 0) {
+		if (ppoll(pfd, np, NULL, pollmask) < 0) {
 			if (errno == EINTR)
 				continue;
 			return zerr(errno, "poll");
@@ -706,8 +735,10 @@ int idm_run_process(struct idm_conn *c, const struct idm_start *start, int in_fd
 	struct relay r = { .c = c, .fd = { in_fd, out_fd, err_fd }, .in_open = in_fd >= 0 };
 	bool local_tty = tty && in_fd >= 0 && isatty(in_fd);
 	struct termios saved, raw;
-	struct sigaction sa = { .sa_handler = on_winch }, old_sa;
-	sigset_t block, old_mask;
+	struct sigaction sa = { .sa_handler = on_winch }, old_sa, fwd_sa = { .sa_handler = on_fwd },
+			 old_fwd[N_FWD];
+	sigset_t block, old_mask, pollmask;
+	bool fwd = forward_signals, masked = local_tty || fwd;
 	struct winsize ws;
 	int rc;
 
@@ -735,29 +766,40 @@ int idm_run_process(struct idm_conn *c, const struct idm_start *start, int in_fd
 	if (!r.in_open && idm_close_stdin(c, r.proc) < 0)
 		return -1;
 
+	/* Handled signals stay blocked except inside ppoll: none is lost. */
+	sigemptyset(&block);
+	if (local_tty)
+		sigaddset(&block, SIGWINCH);
+	for (unsigned i = 0; fwd && i < N_FWD; i++) {
+		sigaddset(&block, fwd_sigs[i]);
+		fwd_pending[i] = 0;
+	}
+	if (masked) {
+		sigprocmask(SIG_BLOCK, &block, &old_mask);
+		pollmask = old_mask;
+		for (int sig = 1; sig < NSIG; sig++)
+			if (sigismember(&block, sig) == 1)
+				sigdelset(&pollmask, sig);
+	}
 	if (local_tty) {
 		tcgetattr(in_fd, &saved);
 		raw = saved;
 		cfmakeraw(&raw);
 		tcsetattr(in_fd, TCSANOW, &raw);
-		/* SIGWINCH stays blocked except inside ppoll: no lost resize. */
-		sigemptyset(&block);
-		sigaddset(&block, SIGWINCH);
-		sigprocmask(SIG_BLOCK, &block, &old_mask);
 		sigaction(SIGWINCH, &sa, &old_sa);
 		winch = 0;
 	}
-	sigset_t pollmask;
-	if (local_tty) {
-		pollmask = old_mask;
-		sigdelset(&pollmask, SIGWINCH);
-	}
-	rc = relay_loop(&r, local_tty, &pollmask);
+	for (unsigned i = 0; fwd && i < N_FWD; i++)
+		sigaction(fwd_sigs[i], &fwd_sa, &old_fwd[i]);
+	rc = relay_loop(&r, masked ? &pollmask : NULL);
 	if (local_tty) {
 		tcsetattr(in_fd, TCSADRAIN, &saved);
 		sigaction(SIGWINCH, &old_sa, NULL);
-		sigprocmask(SIG_SETMASK, &old_mask, NULL);
 	}
+	for (unsigned i = 0; fwd && i < N_FWD; i++)
+		sigaction(fwd_sigs[i], &old_fwd[i], NULL);
+	if (masked)
+		sigprocmask(SIG_SETMASK, &old_mask, NULL);
 	for (int st = 1; st <= 2; st++)
 		idm_buf_free(&r.pend[st]);
 	if (rc == 0)

@@ -52,5 +52,9 @@ int idm_credit(struct idm_conn *c, uint32_t proc, int stream, uint32_t bytes);
  * failed.  Expects to be the only user of c while it runs. */
 int idm_run_process(struct idm_conn *c, const struct idm_start *start, int in_fd, int out_fd,
 		    int err_fd, bool tty, int *exit_code);
+/* From now on, idm_run_process passes SIGHUP, SIGINT, SIGQUIT, SIGTERM,
+ * SIGUSR1 and SIGUSR2 received by this process on to the process in the
+ * zone (for CLIs like `zone exec`; off by default). */
+void idm_forward_signals(bool on);
 
 #endif
