@@ -91,7 +91,7 @@ $(BUILD)/asan/tests/%: tests/unit/%.c $(BUILD)/asan/libzone.a
 
 # The IDM server lives in init/ (zone-init only, not libzone.a); its host
 # test links the server files it runs.
-IDM_SERVER_SRCS := init/idm_server.c init/process.c init/stats.c
+IDM_SERVER_SRCS := $(filter-out init/main.c,$(wildcard init/*.c))
 $(BUILD)/asan/tests/test_idm_server: tests/unit/test_idm_server.c $(IDM_SERVER_SRCS) $(BUILD)/asan/libzone.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ $(HOST_LIBS)

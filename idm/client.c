@@ -149,7 +149,7 @@ static int incoming(struct idm_conn *c, struct idm_msg *m)
 		c->start_id = 0;
 		break;
 	case IDM_START: case IDM_SIGNAL: case IDM_RESIZE: case IDM_WAIT:
-	case IDM_LIST: case IDM_STATS: case IDM_SHUTDOWN: case IDM_PING:
+	case IDM_LIST: case IDM_STATS: case IDM_SHUTDOWN: case IDM_PING: case IDM_ROOTFS:
 		goto bad; /* requests go host -> guest only */
 	default:
 		if (m->id == 0 && m->type == IDM_ERROR) {
@@ -445,6 +445,11 @@ int idm_stats(struct idm_conn *c, uint32_t proc, struct idm_stats *out)
 int idm_shutdown(struct idm_conn *c)
 {
 	return call_ack(c, IDM_SHUTDOWN, NULL);
+}
+
+int idm_rootfs(struct idm_conn *c, const struct idm_rootfs *r)
+{
+	return call_ack(c, IDM_ROOTFS, r);
 }
 
 int idm_send_wait(struct idm_conn *c, uint32_t proc, uint32_t *req)

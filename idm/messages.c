@@ -114,7 +114,15 @@ SCHEMA(start_s, struct idm_start,
        BOOL(11, struct idm_start, tty),
        U32(12, struct idm_start, rows, false, 0, 65535),
        U32(13, struct idm_start, cols, false, 0, 65535),
-       BOOL(14, struct idm_start, kill_on_close));
+       BOOL(14, struct idm_start, kill_on_close),
+       STR(15, struct idm_start, user, false, 256));
+SCHEMA(rootfs_s, struct idm_rootfs,
+       STR(1, struct idm_rootfs, device, true, 256),
+       STR(2, struct idm_rootfs, fstype, true, 32),
+       BOOL(3, struct idm_rootfs, read_only),
+       STR(4, struct idm_rootfs, hostname, true, 64),
+       STR(5, struct idm_rootfs, hosts, false, 65536),
+       STR(6, struct idm_rootfs, resolv_conf, false, 65536));
 SCHEMA(started_s, struct idm_started,
        U32(1, struct idm_started, proc, true, 1, ANY),
        U32(2, struct idm_started, pid, true, 0, ANY));
@@ -187,6 +195,7 @@ static const struct {
 	[IDM_STATS] = { "STATS", &stats_req_s },
 	[IDM_STATS_REPLY] = { "STATS_REPLY", &stats_s },
 	[IDM_SHUTDOWN] = { "SHUTDOWN", &empty },
+	[IDM_ROOTFS] = { "ROOTFS", &rootfs_s },
 };
 
 bool idm_type_valid(unsigned type)

@@ -35,6 +35,7 @@ enum idm_type {
 	IDM_STATS,        /* request -> STATS_REPLY */
 	IDM_STATS_REPLY,
 	IDM_SHUTDOWN,     /* request -> ACK, then the server returns */
+	IDM_ROOTFS,       /* request -> ACK: mount the container root and switch into it */
 	IDM_TYPE_END
 };
 
@@ -88,6 +89,22 @@ struct idm_start {
 	bool tty;
 	uint32_t rows, cols; /* tty window size */
 	bool kill_on_close; /* SIGKILL it when the starting connection goes away */
+	/* "name|uid[:group|gid]", resolved in the zone's /etc/passwd and
+	 * /etc/group; when set it replaces uid, gid and groups. */
+	char *user;
+};
+
+/* The container's root: an image disk (read-only filesystem) under an
+ * overlay whose upper layer is a tmpfs in the zone (or the image alone,
+ * read-only).  zone-init mounts it with /proc, /sys, /dev, writes
+ * /etc/hostname, /etc/hosts, /etc/resolv.conf and makes it its root. */
+struct idm_rootfs {
+	char *device;	   /* e.g. /dev/vda */
+	char *fstype;	   /* e.g. erofs */
+	bool read_only;	   /* no writable upper layer */
+	char *hostname;
+	char *hosts;	   /* /etc/hosts content (optional) */
+	char *resolv_conf; /* /etc/resolv.conf content (optional) */
 };
 
 struct idm_started {
@@ -178,6 +195,7 @@ struct idm_msg {
 		struct idm_list_reply list;
 		struct idm_stats_req stats_req;
 		struct idm_stats stats;
+		struct idm_rootfs rootfs;
 	} u;
 	struct idm_arena arena;
 };

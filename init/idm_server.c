@@ -7,6 +7,8 @@
  * making zone-init buffer.  stdin is the mirror image: the host may send
  * IDM_WINDOW bytes ahead, we return credit as the pipe takes them. */
 #include "init/idm_server.h"
+#include "init/rootfs.h"
+#include "init/users.h"
 #include "init/process.h"
 #include "init/stats.h"
 #include "idm/messages.h"
@@ -365,6 +367,18 @@ static void do_start(struct idm_server *s, struct conn *c, struct idm_msg *m)
 		send_error(c, m->id, EAGAIN, "too many processes (%u)", s->nprocs);
 		return;
 	}
+	if (st->user) {
+		/* names come from the container's own /etc/passwd and /etc/group */
+		static struct user_ids ids;
+		if (resolve_user("/", st->user, &ids) < 0) {
+			send_error(c, m->id, zerr_errno(), "%s", zerr_msg());
+			return;
+		}
+		st->uid = ids.uid;
+		st->gid = ids.gid;
+		st->groups = ids.groups;
+		st->ngroups = ids.ngroups;
+	}
 	p = calloc(1, sizeof(*p));
 	if (!p) {
 		send_error(c, m->id, ENOMEM, "out of memory");
@@ -574,6 +588,12 @@ static void handle(struct idm_server *s, struct conn *c, struct idm_msg *m)
 	case IDM_SHUTDOWN:
 		conn_send(c, IDM_ACK, m->id, NULL);
 		s->stop = true;
+		return;
+	case IDM_ROOTFS:
+		if (rootfs_setup(&m->u.rootfs) < 0)
+			send_error(c, m->id, zerr_errno() ? zerr_errno() : EIO, "%s", zerr_msg());
+		else
+			conn_send(c, IDM_ACK, m->id, NULL);
 		return;
 	default: {
 		char why[64];

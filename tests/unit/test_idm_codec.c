@@ -172,6 +172,24 @@ static void test_roundtrips(void)
 
 	CHECK(roundtrip(IDM_SHUTDOWN, 8, NULL, &m) == 0, "SHUTDOWN round trip");
 	idm_msg_free(&m);
+
+	struct idm_rootfs rf = { "/dev/vda", "erofs", true, "web1", "127.0.0.1 localhost\n", NULL };
+	CHECK(roundtrip(IDM_ROOTFS, 9, &rf, &m) == 0 && !strcmp(m.u.rootfs.device, "/dev/vda") &&
+		      !strcmp(m.u.rootfs.fstype, "erofs") && m.u.rootfs.read_only &&
+		      !strcmp(m.u.rootfs.hostname, "web1") && m.u.rootfs.resolv_conf == NULL,
+	      "ROOTFS round trip");
+	idm_msg_free(&m);
+	struct idm_rootfs rf_bad = { "/dev/vda", NULL, false, "h", NULL, NULL };
+	struct idm_buf b0 = { 0 };
+	CHECK(idm_msg_write(&b0, IDM_ROOTFS, 9, &rf_bad) < 0 || roundtrip(IDM_ROOTFS, 9, &rf_bad, &m) < 0,
+	      "ROOTFS without fstype is refused");
+	idm_buf_free(&b0);
+
+	char *argv1[] = { "id", NULL };
+	struct idm_start su = { .argv = argv1, .argc = 1, .user = "nobody:nogroup" };
+	CHECK(roundtrip(IDM_START, 10, &su, &m) == 0 && !strcmp(m.u.start.user, "nobody:nogroup"),
+	      "START with user round trip");
+	idm_msg_free(&m);
 }
 
 static int parse_hdr(const uint8_t *h)
