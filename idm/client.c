@@ -98,6 +98,13 @@ static int fail(struct idm_conn *c, int err, const char *why)
 	return zerr(err, "zone connection: %s", why);
 }
 
+/* The same for the error just recorded (zerr's message and errno). */
+static int fail_recorded(struct idm_conn *c)
+{
+	c->dead = true;
+	return zerr_prefix("zone connection");
+}
+
 static int send_msg(struct idm_conn *c, unsigned type, uint32_t id, const void *body)
 {
 	if (c->dead)
@@ -105,7 +112,7 @@ static int send_msg(struct idm_conn *c, unsigned type, uint32_t id, const void *
 	if (idm_msg_write(&c->out, type, id, body) < 0)
 		return -1;
 	if (idm_buf_flush(&c->out, c->fd) < 0)
-		return fail(c, zerr_errno(), zerr_msg());
+		return fail_recorded(c);
 	return 0;
 }
 
@@ -213,22 +220,22 @@ static int pump(struct idm_conn *c, int timeout_ms)
 	if (r == 0)
 		return 0;
 	if ((pfd.revents & POLLOUT) && idm_buf_flush(&c->out, c->fd) < 0)
-		return fail(c, zerr_errno(), zerr_msg());
+		return fail_recorded(c);
 	if (!(pfd.revents & (POLLIN | POLLHUP | POLLERR)))
 		return 0;
 	n = idm_reader_fill(&c->rd, c->fd);
 	if (n == IDM_IO_EOF)
 		return fail(c, ECONNRESET, idm_reader_pending(&c->rd) ? "closed inside a frame" : "closed by the zone");
 	if (n < 0)
-		return fail(c, zerr_errno(), zerr_msg());
+		return fail_recorded(c);
 	while ((r = idm_reader_next(&c->rd, &h, &payload)) > 0) {
 		if (idm_msg_decode(&h, payload, &m) < 0)
-			return fail(c, EPROTO, zerr_msg());
+			return fail_recorded(c);
 		if (incoming(c, &m) < 0)
 			return -1;
 	}
 	if (r < 0)
-		return fail(c, EPROTO, zerr_msg());
+		return fail_recorded(c);
 	return 0;
 }
 
@@ -727,7 +734,7 @@ static int relay_loop(struct relay *r, const sigset_t *pollmask)
 		if (ii >= 0 && pfd[ii].revents && relay_stdin(r) < 0)
 			return -1;
 		if (pfd[ic].revents & POLLOUT && idm_buf_flush(&c->out, c->fd) < 0)
-			return fail(c, zerr_errno(), zerr_msg());
+			return fail_recorded(c);
 		if (pfd[ic].revents & (POLLIN | POLLHUP | POLLERR) && pump(c, 0) < 0)
 			return -1;
 	}
