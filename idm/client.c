@@ -24,12 +24,16 @@
 #include <unistd.h>
 
 #define MAX_QUEUED 65536
+/* Bytes of queued replies (DATA is bounded by credit instead): the guest
+ * cannot make us hold more by sending replies nobody asked for. */
+#define MAX_QUEUED_BYTES (16u << 20)
 #define HIGH_WATER (1u << 20)
 #define IGNORE_RING 16
 
 struct qmsg {
 	struct qmsg *next;
 	struct idm_msg m;
+	uint32_t bytes; /* counted in qbytes */
 };
 
 struct cproc {
@@ -46,6 +50,7 @@ struct idm_conn {
 	uint32_t next_id;
 	struct qmsg *qhead, **qtail;
 	unsigned qlen;
+	size_t qbytes;
 	struct cproc *procs;
 	unsigned nprocs, cap_procs;
 	uint32_t start_id; /* the START awaiting its STARTED (calls are sequential) */
@@ -123,8 +128,9 @@ static uint32_t new_id(struct idm_conn *c)
 	return c->next_id;
 }
 
-/* Check and account one incoming message; queue it unless handled here. */
-static int incoming(struct idm_conn *c, struct idm_msg *m)
+/* Check and account one incoming message (len: its payload size); queue
+ * it unless handled here. */
+static int incoming(struct idm_conn *c, struct idm_msg *m, uint32_t len)
 {
 	struct qmsg *q;
 	struct cproc *p;
@@ -174,7 +180,9 @@ static int incoming(struct idm_conn *c, struct idm_msg *m)
 				return 0;
 			}
 	}
-	if (c->qlen >= MAX_QUEUED) {
+	if (m->type == IDM_DATA)
+		len = 0;
+	if (c->qlen >= MAX_QUEUED || c->qbytes + len > MAX_QUEUED_BYTES) {
 		idm_msg_free(m);
 		return fail(c, EPROTO, "too many unread messages from the guest");
 	}
@@ -184,6 +192,8 @@ static int incoming(struct idm_conn *c, struct idm_msg *m)
 		return fail(c, ENOMEM, "queue");
 	}
 	q->m = *m;
+	q->bytes = len;
+	c->qbytes += len;
 	q->next = NULL;
 	*c->qtail = q;
 	c->qtail = &q->next;
@@ -231,7 +241,7 @@ static int pump(struct idm_conn *c, int timeout_ms)
 	while ((r = idm_reader_next(&c->rd, &h, &payload)) > 0) {
 		if (idm_msg_decode(&h, payload, &m) < 0)
 			return fail_recorded(c);
-		if (incoming(c, &m) < 0)
+		if (incoming(c, &m, h.len) < 0)
 			return -1;
 	}
 	if (r < 0)
@@ -252,6 +262,7 @@ static bool q_take(struct idm_conn *c, uint32_t id, uint32_t proc, struct idm_ms
 			if (c->qtail == &q->next)
 				c->qtail = qp;
 			c->qlen--;
+			c->qbytes -= q->bytes;
 			*out = q->m;
 			free(q);
 			return true;
