@@ -27,6 +27,7 @@
 /* Bytes of queued replies (DATA is bounded by credit instead): the guest
  * cannot make us hold more by sending replies nobody asked for. */
 #define MAX_QUEUED_BYTES (16u << 20)
+#define HELLO_TIMEOUT_MS 5000 /* zone-init answers HELLO at once */
 #define HIGH_WATER (1u << 20)
 #define IGNORE_RING 16
 
@@ -271,18 +272,28 @@ static bool q_take(struct idm_conn *c, uint32_t id, uint32_t proc, struct idm_ms
 	return false;
 }
 
-/* Send a request and wait for its reply; an ERROR reply becomes -1. */
-static int call(struct idm_conn *c, unsigned type, const void *body, struct idm_msg *reply)
+static int64_t now_ms(void);
+
+/* Send a request and wait for its reply (at most timeout_ms unless it is
+ * negative); an ERROR reply becomes -1. */
+static int call_wait(struct idm_conn *c, unsigned type, const void *body, struct idm_msg *reply,
+		     int timeout_ms)
 {
 	uint32_t id = new_id(c);
+	int64_t deadline = now_ms() + timeout_ms;
 
 	if (type == IDM_START)
 		c->start_id = id;
 	if (send_msg(c, type, id, body) < 0)
 		return -1;
-	while (!q_take(c, id, 0, reply))
-		if (pump(c, -1) < 0)
+	while (!q_take(c, id, 0, reply)) {
+		int64_t left = deadline - now_ms();
+
+		if (timeout_ms >= 0 && left <= 0)
+			return fail(c, ETIMEDOUT, "no answer from the guest");
+		if (pump(c, timeout_ms >= 0 ? left : -1) < 0)
 			return -1;
+	}
 	if (reply->type == IDM_ERROR) {
 		peer_error(reply->u.error.code, "zone-init: %s",
 		     reply->u.error.message ? reply->u.error.message : idm_type_name(type));
@@ -290,6 +301,11 @@ static int call(struct idm_conn *c, unsigned type, const void *body, struct idm_
 		return -1;
 	}
 	return 0;
+}
+
+static int call(struct idm_conn *c, unsigned type, const void *body, struct idm_msg *reply)
+{
+	return call_wait(c, type, body, reply, -1);
 }
 
 static int call_expect(struct idm_conn *c, unsigned type, const void *body, unsigned rtype,
@@ -330,8 +346,14 @@ int idm_conn_open_fd(int fd, struct idm_conn **out)
 		zerr(errno, "zone connection");
 		goto fail;
 	}
-	if (call_expect(c, IDM_HELLO, &h, IDM_HELLO, &r) < 0)
+	/* A guest that never answers must not hang the host tool. */
+	if (call_wait(c, IDM_HELLO, &h, &r, HELLO_TIMEOUT_MS) < 0)
 		goto fail;
+	if (r.type != IDM_HELLO) {
+		idm_msg_free(&r);
+		fail(c, EPROTO, "unexpected reply type");
+		goto fail;
+	}
 	if (r.u.hello.version_min != IDM_VERSION || r.u.hello.version_max != IDM_VERSION) {
 		zerr(EPROTONOSUPPORT, "zone-init chose IDM version %u", r.u.hello.version_min);
 		idm_msg_free(&r);
