@@ -804,7 +804,7 @@ int idm_run_process(struct idm_conn *c, const struct idm_start *start, int in_fd
 		r.chunk[st] = r.fd[st] >= 0 ? write_chunk(r.fd[st]) : 0;
 	if (idm_start(c, &s, &r.proc, NULL) < 0) {
 		zerr_prefix("starting %s", s.argv ? s.argv[0] : "process");
-		return -2;
+		return c->dead ? -1 : -2; /* the connection failed, not the start */
 	}
 	if (idm_send_wait(c, r.proc, &r.wait_id) < 0)
 		return -1;
