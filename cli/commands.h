@@ -13,7 +13,8 @@ struct zone_cli {
 
 #define ZONE_COMMANDS(X) \
 	X(image, "import, list, inspect and remove images") \
-	X(exec, "run a process in a running zone")
+	X(exec, "run a process in a running zone") \
+	X(run, "run a container in a new zone")
 
 #define ZONE_DECLARE_CMD(name, help) int cmd_##name(struct zone_cli *cli, int argc, char **argv);
 ZONE_COMMANDS(ZONE_DECLARE_CMD)

@@ -776,6 +776,12 @@ static int relay_loop(struct relay *r, const sigset_t *pollmask)
 int idm_run_process(struct idm_conn *c, const struct idm_start *start, int in_fd, int out_fd,
 		    int err_fd, bool tty, int *exit_code)
 {
+	return idm_run_process_ex(c, start, in_fd, out_fd, err_fd, tty, exit_code, NULL);
+}
+
+int idm_run_process_ex(struct idm_conn *c, const struct idm_start *start, int in_fd, int out_fd,
+		       int err_fd, bool tty, int *exit_code, const struct idm_run_hooks *hooks)
+{
 	struct idm_start s = *start;
 	struct relay r = { .c = c, .fd = { in_fd, out_fd, err_fd }, .in_open = in_fd >= 0 };
 	bool local_tty = tty && in_fd >= 0 && isatty(in_fd);
@@ -806,6 +812,8 @@ int idm_run_process(struct idm_conn *c, const struct idm_start *start, int in_fd
 		zerr_prefix("starting %s", s.argv ? s.argv[0] : "process");
 		return c->dead ? -1 : -2; /* the connection failed, not the start */
 	}
+	if (hooks && hooks->started && hooks->started(hooks->arg, r.proc) < 0)
+		return -1;
 	if (idm_send_wait(c, r.proc, &r.wait_id) < 0)
 		return -1;
 	if (!r.in_open && idm_close_stdin(c, r.proc) < 0)

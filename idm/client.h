@@ -54,6 +54,16 @@ int idm_credit(struct idm_conn *c, uint32_t proc, int stream, uint32_t bytes);
  * failed.  Expects to be the only user of c while it runs. */
 int idm_run_process(struct idm_conn *c, const struct idm_start *start, int in_fd, int out_fd,
 		    int err_fd, bool tty, int *exit_code);
+/* idm_run_process with hooks: started() runs once the process exists
+ * (proc = its handle, valid on any connection to the zone); returning -1
+ * from it abandons the relay (the process keeps its kill_on_close fate). */
+struct idm_run_hooks {
+	int (*started)(void *arg, uint32_t proc);
+	void *arg;
+};
+int idm_run_process_ex(struct idm_conn *c, const struct idm_start *start, int in_fd, int out_fd,
+		       int err_fd, bool tty, int *exit_code, const struct idm_run_hooks *hooks);
+
 /* From now on, idm_run_process passes SIGHUP, SIGINT, SIGQUIT, SIGTERM,
  * SIGUSR1 and SIGUSR2 received by this process on to the process in the
  * zone (for CLIs like `zone exec`; off by default). */

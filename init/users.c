@@ -116,6 +116,14 @@ static void member_groups(const char *root, const char *user, struct user_ids *o
 	zerr_clear();
 }
 
+/* Not ENOENT: that would read as "command not found" to the host. */
+static int user_error(const char *fmt, const char *name)
+{
+	zerr(0, fmt, name);
+	zerr_set_errno(EINVAL);
+	return -1;
+}
+
 int resolve_user(const char *root, const char *spec, struct user_ids *out)
 {
 	char buf[256], name[256] = "", *user, *group;
@@ -136,8 +144,8 @@ int resolve_user(const char *root, const char *spec, struct user_ids *out)
 		out->gid = 0;
 		find_passwd(root, user, true, &out->uid, &out->gid, name, sizeof(name));
 	} else if (!find_passwd(root, user, false, &out->uid, &out->gid, name, sizeof(name))) {
-		return zerr(ENOENT, "unable to find user %s: no matching entries in passwd file",
-			    user);
+		return user_error("unable to find user %s: no matching entries in passwd file",
+				  user);
 	}
 	if (group) {
 		if (all_digits(group)) {
@@ -145,8 +153,8 @@ int resolve_user(const char *root, const char *spec, struct user_ids *out)
 				return zerr(EINVAL, "group id '%s' out of range", group);
 			out->gid = v;
 		} else if (!find_group(root, group, &out->gid)) {
-			return zerr(ENOENT, "unable to find group %s: no matching entries in group file",
-				    group);
+			return user_error("unable to find group %s: no matching entries in group file",
+					  group);
 		}
 	}
 	out->groups[out->ngroups++] = out->gid;

@@ -1,0 +1,257 @@
+/* zone run [--rm] [-d] [-i] [-t] [--name NAME] [-e K=V]... [--env-file F]
+ *          [-w DIR] [-u UID[:GID]] [--entrypoint CMD] [--hostname H]
+ *          [--cpus N] [--memory SIZE] [--read-only] IMAGE [CMD [ARGS...]]
+ * Runs a container in its own zone.  Exit status: the container's, or
+ * 125 (zone run itself failed), 126 (command cannot run), 127 (not found),
+ * as podman. */
+#include "cli/commands.h"
+#include "common/util.h"
+#include "common/zerr.h"
+#include "oci/image.h"
+#include "runtime/monitor.h"
+#include "runtime/spec.h"
+#include "runtime/state.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define EXIT_RUN_ERROR 125
+#define MAX_FLAGS 256
+#define DEFAULT_MEMORY (256ULL << 20)
+
+static int parse_flags(int argc, char **argv, struct run_flags *f)
+{
+	static const struct option opts[] = {
+		{ "rm", no_argument, NULL, 'R' },
+		{ "detach", no_argument, NULL, 'd' },
+		{ "interactive", no_argument, NULL, 'i' },
+		{ "tty", no_argument, NULL, 't' },
+		{ "name", required_argument, NULL, 'n' },
+		{ "env", required_argument, NULL, 'e' },
+		{ "env-file", required_argument, NULL, 'E' },
+		{ "workdir", required_argument, NULL, 'w' },
+		{ "user", required_argument, NULL, 'u' },
+		{ "entrypoint", required_argument, NULL, 'P' },
+		{ "hostname", required_argument, NULL, 'H' },
+		{ "cpus", required_argument, NULL, 'c' },
+		{ "memory", required_argument, NULL, 'm' },
+		{ "read-only", no_argument, NULL, 'r' },
+		{ 0 },
+	};
+	static char *env[MAX_FLAGS], *env_files[MAX_FLAGS];
+	uint64_t v;
+	int c;
+
+	memset(f, 0, sizeof(*f));
+	f->env = env;
+	f->env_files = env_files;
+	f->cpus = 1;
+	f->memory = DEFAULT_MEMORY;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+dite:w:u:m:", opts, NULL)) != -1) {
+		switch (c) {
+		case 'R': f->rm = true; break;
+		case 'd': f->detach = true; break;
+		case 'i': f->interactive = true; break;
+		case 't': f->tty = true; break;
+		case 'n': f->name = optarg; break;
+		case 'e':
+			if (f->nenv == MAX_FLAGS)
+				return zerr(E2BIG, "too many -e options");
+			env[f->nenv++] = optarg;
+			break;
+		case 'E':
+			if (f->nenv_files == MAX_FLAGS)
+				return zerr(E2BIG, "too many --env-file options");
+			env_files[f->nenv_files++] = optarg;
+			break;
+		case 'w': f->workdir = optarg; break;
+		case 'u': f->user = optarg; break;
+		case 'P': f->entrypoint = optarg; break;
+		case 'H': f->hostname = optarg; break;
+		case 'c': {
+			/* a zone has whole vCPUs: --cpus 1.5 gets 2 */
+			char *end;
+			double d = strtod(optarg, &end);
+			if (*end || d <= 0 || d > 64)
+				return zerr(EINVAL, "--cpus %s: want a number of CPUs from 1 to 64", optarg);
+			f->cpus = (unsigned)d + ((double)(unsigned)d < d);
+			break;
+		}
+		case 'm':
+			if (parse_size(optarg, &v) < 0)
+				return zerr_prefix("--memory");
+			if (v < (64ULL << 20))
+				return zerr(EINVAL, "--memory %s is too small (minimum 64M)", optarg);
+			f->memory = v & ~0xfffffULL;
+			break;
+		case 'r': f->read_only = true; break;
+		default:
+			if (optopt)
+				return zerr(EINVAL, "unknown or incomplete option -%c", optopt);
+			return zerr(EINVAL, "unknown option %s", argv[optind - 1]);
+		}
+	}
+	if (optind >= argc)
+		return zerr(EINVAL, "no image given (zone run [OPTIONS] IMAGE [CMD [ARGS...]])");
+	f->image = argv[optind];
+	f->cmd = argv + optind + 1;
+	f->ncmd = argc - optind - 1;
+	if (f->hostname && (strlen(f->hostname) > 63 || strchr(f->hostname, '/')))
+		return zerr(EINVAL, "--hostname %s is not a valid host name", f->hostname);
+	if (f->name) {
+		for (const char *p = f->name; *p; p++)
+			if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+			      (*p >= '0' && *p <= '9') || (p != f->name && strchr("_.-", *p))))
+				return zerr(EINVAL, "--name '%s': use [a-zA-Z0-9][a-zA-Z0-9_.-]*",
+					    f->name);
+		if (!*f->name || strlen(f->name) > 128)
+			return zerr(EINVAL, "--name: 1 to 128 characters");
+	}
+	return 0;
+}
+
+/* Create the container's state from the image and the flags. */
+static int create(const char *root, struct run_flags *f, json_t **out)
+{
+	struct store s;
+	json_t *img = NULL, *cfg = NULL, *st;
+	char id[CTR_ID_LEN + 1], now[64], name[32];
+	int lock;
+
+	if (store_open(&s, root, STORE_READ) < 0)
+		return -1;
+	if (image_inspect(&s, f->image, &img) < 0) {
+		store_close(&s);
+		return -1;
+	}
+	store_close(&s);
+	ctr_new_id(id);
+	if (spec_build(f, json_object_get(img, "config"), id, &cfg) < 0) {
+		json_decref(img);
+		return -1;
+	}
+	lock = ctr_lock(root);
+	if (lock < 0)
+		goto fail;
+	if (f->name && ctr_name_taken(root, f->name)) {
+		zerr(EEXIST, "the container name \"%s\" is already in use", f->name);
+		ctr_unlock(lock);
+		goto fail;
+	}
+	snprintf(name, sizeof(name), "zone-%.8s", id);
+	now_rfc3339(now, sizeof(now));
+	st = json_pack("{s:s, s:s, s:O, s:O, s:O, s:s, s:s, s:o}", "id", id, "name",
+		       f->name ? f->name : name, "image", json_object_get(img, "name"),
+		       "image_digest", json_object_get(img, "config_digest"), "disk",
+		       json_object_get(img, "disk"), "created", now, "status", "created", "config",
+		       cfg);
+	cfg = NULL;
+	if (!st || ctr_save(root, st) < 0) {
+		ctr_unlock(lock);
+		json_decref(st);
+		goto fail;
+	}
+	ctr_unlock(lock);
+	json_decref(img);
+	*out = st;
+	return 0;
+fail:
+	json_decref(cfg);
+	json_decref(img);
+	return -1;
+}
+
+static int exit_for_start_error(int start_errno)
+{
+	return start_errno == ENOENT ? 127 : start_errno ? 126 : EXIT_RUN_ERROR;
+}
+
+/* -d: a monitor that outlives us; we return once the process runs. */
+static int run_detached(const char *root, json_t *st)
+{
+	int p[2], status_code = EXIT_RUN_ERROR;
+	char line[ZERR_MAX + 8];
+	ssize_t n;
+	pid_t pid;
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return zerr(errno, "pipe");
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0)
+		return zerr(errno, "fork");
+	if (pid == 0) {
+		int null = open("/dev/null", O_RDWR | O_CLOEXEC), err;
+		struct monitor_io io = { -1, -1, -1, p[1] };
+
+		close(p[0]);
+		setsid();
+		signal(SIGHUP, SIG_IGN);
+		dup2(null, 0);
+		dup2(null, 1);
+		dup2(null, 2);
+		/* the grandchild is the monitor: no zombie for our caller */
+		if (fork() != 0)
+			_exit(0);
+		monitor_run(root, st, &io, &err);
+		_exit(0);
+	}
+	close(p[1]);
+	waitpid(pid, NULL, 0);
+	n = read_all(p[0], line, sizeof(line) - 1);
+	close(p[0]);
+	line[n > 0 ? n : 0] = 0;
+	line[strcspn(line, "\n")] = 0;
+	if (!strcmp(line, "ok")) {
+		printf("%s\n", json_string_value(json_object_get(st, "id")));
+		return 0;
+	}
+	/* the monitor recorded how it failed (unless --rm removed it) */
+	json_t *now;
+	if (ctr_load(root, json_string_value(json_object_get(st, "id")), &now) == 0) {
+		status_code = json_integer_value(json_object_get(now, "exit_code"));
+		json_decref(now);
+	}
+	fprintf(stderr, "zone run: %s\n", line[0] ? line : "the container monitor died");
+	return status_code > 0 ? status_code : EXIT_RUN_ERROR;
+}
+
+int cmd_run(struct zone_cli *cli, int argc, char **argv)
+{
+	const char *root = zone_root(cli->root);
+	struct run_flags f;
+	json_t *st;
+	int code, start_errno;
+
+	if (parse_flags(argc, argv, &f) < 0 || create(root, &f, &st) < 0) {
+		fprintf(stderr, "zone run: %s\n", zerr_msg());
+		return EXIT_RUN_ERROR;
+	}
+	if (f.detach) {
+		code = run_detached(root, st);
+		json_decref(st);
+		if (code < 0) {
+			fprintf(stderr, "zone run: %s\n", zerr_msg());
+			return EXIT_RUN_ERROR;
+		}
+		return code;
+	}
+	struct monitor_io io = { f.interactive ? STDIN_FILENO : -1, STDOUT_FILENO, STDERR_FILENO,
+				 -1 };
+	code = monitor_run(root, st, &io, &start_errno);
+	json_decref(st);
+	if (code < 0) {
+		fprintf(stderr, "zone run: %s\n", zerr_msg());
+		return exit_for_start_error(start_errno);
+	}
+	return code;
+}

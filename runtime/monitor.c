@@ -1,0 +1,378 @@
+#include "runtime/monitor.h"
+#include "runtime/logs.h"
+#include "runtime/state.h"
+#include "common/util.h"
+#include "common/zerr.h"
+#include "idm/client.h"
+#include "idm/ports.h"
+#include "vmm/boot.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define BOOT_TIMEOUT_MS 30000
+#define VMM_EXIT_TIMEOUT_MS 5000
+
+struct tee {
+	int rd;
+	int attach;
+	struct ctr_log *log;
+	const char *stream;
+	pthread_t thread;
+	bool running;
+};
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000ull + ts.tv_nsec / 1000000;
+}
+
+static void *tee_main(void *arg)
+{
+	struct tee *t = arg;
+	char buf[65536];
+	ssize_t n;
+
+	while ((n = read(t->rd, buf, sizeof(buf))) != 0) {
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (t->attach >= 0 && write_all(t->attach, buf, n) < 0)
+			t->attach = -1; /* the terminal went away: keep logging */
+		ctr_log_write(t->log, t->stream, buf, n);
+	}
+	return NULL;
+}
+
+/* A pipe whose read end a thread copies to the attached fd and the log;
+ * returns the write end for the relay. */
+static int tee_start(struct tee *t, int attach, struct ctr_log *log, const char *stream)
+{
+	int p[2];
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return zerr(errno, "pipe");
+	*t = (struct tee){ .rd = p[0], .attach = attach, .log = log, .stream = stream };
+	if (pthread_create(&t->thread, NULL, tee_main, t)) {
+		close(p[0]);
+		close(p[1]);
+		return zerr(EAGAIN, "log thread");
+	}
+	t->running = true;
+	return p[1];
+}
+
+static void tee_join(struct tee *t)
+{
+	if (!t->running)
+		return;
+	pthread_join(t->thread, NULL);
+	close(t->rd);
+	t->running = false;
+}
+
+static const char *vmm_path(void)
+{
+	static char path[4096];
+	const char *e = getenv("ZONE_VMM");
+
+	if (e && *e)
+		return e;
+	snprintf(path, sizeof(path), "%s/zone-vmm", exe_dir());
+	if (access(path, X_OK) == 0)
+		return path;
+	return "/usr/local/lib/zone/zone-vmm";
+}
+
+static pid_t spawn_vmm(json_t *st, const char *sock, const char *log_path)
+{
+	json_t *cfg = json_object_get(st, "config");
+	char disk[4200], cpus[16], mem[32];
+	const char *vmm = vmm_path();
+	pid_t pid;
+
+	snprintf(disk, sizeof(disk), "%s,ro", json_string_value(json_object_get(st, "disk")));
+	snprintf(cpus, sizeof(cpus), "%d", (int)json_integer_value(json_object_get(cfg, "cpus")));
+	snprintf(mem, sizeof(mem), "%lldM",
+		 (long long)(json_integer_value(json_object_get(cfg, "memory")) >> 20));
+	pid = fork();
+	if (pid < 0)
+		return zerr(errno, "fork");
+	if (pid == 0) {
+		int fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+		sigset_t none;
+
+		/* the zone dies with its monitor, and a terminal's ^C is for
+		 * the container, not for the VMM */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		setpgid(0, 0);
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		dup2(null, 0);
+		dup2(fd >= 0 ? fd : null, 1);
+		dup2(fd >= 0 ? fd : null, 2);
+		execl(vmm, "zone-vmm", "--vsock", sock, "--disk", disk, "--cpus", cpus, "--mem", mem,
+		      (char *)NULL);
+		dprintf(2, "zone: cannot run %s: %s\n", vmm, strerror(errno));
+		_exit(125);
+	}
+	return pid;
+}
+
+/* The last line zone-vmm wrote: why a zone did not come up. */
+static void vmm_last_line(const char *log_path, char *buf, size_t len)
+{
+	FILE *f = fopen(log_path, "re");
+	char line[512];
+
+	snprintf(buf, len, "zone-vmm exited");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f))
+		if (line[0] != '\n') {
+			line[strcspn(line, "\n")] = 0;
+			snprintf(buf, len, "%s", line);
+		}
+	fclose(f);
+}
+
+static int connect_zone(pid_t vmm, const char *sock, const char *vmm_log, struct idm_conn **c)
+{
+	uint64_t deadline = now_ms() + BOOT_TIMEOUT_MS;
+
+	while (now_ms() < deadline) {
+		int st;
+		if (waitpid(vmm, &st, WNOHANG) == vmm) {
+			char why[512];
+			vmm_last_line(vmm_log, why, sizeof(why));
+			return zerr(0, "the zone did not start: %s", why);
+		}
+		if (access(sock, F_OK) == 0 && idm_conn_connect(sock, IDM_VSOCK_PORT, c) == 0)
+			return 0;
+		usleep(5000);
+	}
+	return zerr(ETIMEDOUT, "the zone did not answer within %d s", BOOT_TIMEOUT_MS / 1000);
+}
+
+static void stop_vmm(pid_t vmm)
+{
+	uint64_t deadline = now_ms() + VMM_EXIT_TIMEOUT_MS;
+	int st;
+
+	while (now_ms() < deadline) {
+		pid_t r = waitpid(vmm, &st, WNOHANG);
+		if (r == vmm || (r < 0 && errno == ECHILD))
+			return;
+		usleep(10000);
+	}
+	kill(vmm, SIGKILL);
+	waitpid(vmm, &st, 0);
+}
+
+struct started_ctx {
+	const char *root;
+	json_t *st;
+	int ready_fd;
+};
+
+static int on_started(void *arg, uint32_t proc)
+{
+	struct started_ctx *s = arg;
+
+	json_object_set_new(s->st, "proc", json_integer(proc));
+	if (ctr_save(s->root, s->st) < 0)
+		return -1;
+	if (s->ready_fd >= 0) {
+		write_all(s->ready_fd, "ok\n", 3);
+		close(s->ready_fd);
+		s->ready_fd = -1;
+	}
+	return 0;
+}
+
+static char **str_array(json_t *a)
+{
+	size_t n = json_array_size(a), i;
+	char **v = calloc(n + 1, sizeof(*v));
+	json_t *e;
+
+	if (!v)
+		return NULL;
+	json_array_foreach(a, i, e)
+		v[i] = (char *)json_string_value(e);
+	return v;
+}
+
+static void finish(const char *root, json_t *st, int code, const char *error)
+{
+	char now[64];
+
+	now_rfc3339(now, sizeof(now));
+	json_object_set_new(st, "status", json_string("exited"));
+	json_object_set_new(st, "exit_code", json_integer(code));
+	json_object_set_new(st, "finished", json_string(now));
+	if (error)
+		json_object_set_new(st, "error", json_string(error));
+	ctr_save(root, st);
+}
+
+int monitor_run(const char *root, json_t *st, const struct monitor_io *io, int *start_errno)
+{
+	const char *id = json_string_value(json_object_get(st, "id"));
+	json_t *cfg = json_object_get(st, "config");
+	char rundir[4096], sock[4096], vmm_log[4200], log_path[4200], now[64], *hosts = NULL;
+	struct ctr_log log = { .fd = -1 };
+	struct tee tout = { 0 }, terr = { 0 };
+	struct started_ctx sctx = { root, st, io->ready_fd };
+	struct idm_conn *conn = NULL;
+	struct idm_start start = { 0 };
+	char **argv = NULL, **env = NULL;
+	bool tty = json_is_true(json_object_get(cfg, "tty"));
+	int code = -1, rc, out_w = -1, err_w = -1;
+	pid_t vmm = -1;
+	uint8_t *resolv = NULL;
+	size_t resolv_len = 0;
+
+	*start_errno = 0;
+	if (ctr_run_dir(id, rundir, sizeof(rundir)) < 0 || ctr_vsock_path(id, sock, sizeof(sock)) < 0 ||
+	    ctr_log_path(root, id, log_path, sizeof(log_path)) < 0)
+		goto fail;
+	if ((mkdir(zone_run_dir(), 0700) < 0 && errno != EEXIST) ||
+	    (mkdir(rundir, 0700) < 0 && errno != EEXIST)) {
+		zerr(errno, "mkdir %s", rundir);
+		goto fail;
+	}
+	ctr_dir(root, id, vmm_log, sizeof(vmm_log) - 16);
+	strcat(vmm_log, "/zone-vmm.log");
+	if (ctr_log_open(&log, log_path) < 0)
+		goto fail;
+
+	vmm = spawn_vmm(st, sock, vmm_log);
+	if (vmm < 0 || connect_zone(vmm, sock, vmm_log, &conn) < 0)
+		goto fail;
+
+	/* the container root: image disk + overlay, etc files */
+	const char *hostname = json_string_value(json_object_get(cfg, "hostname"));
+	if (asprintf(&hosts, "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
+			     "127.0.1.1\t%s\n", hostname) < 0) {
+		zerr(ENOMEM, "hosts");
+		goto fail;
+	}
+	if (read_file("/etc/resolv.conf", 65536, &resolv, &resolv_len) < 0)
+		zerr_clear(); /* no host resolver config: the container gets none */
+	char *resolv_str = resolv ? strndup((char *)resolv, resolv_len) : NULL;
+	struct idm_rootfs rf = { "/dev/vda", "erofs", json_is_true(json_object_get(cfg, "read_only")),
+				 (char *)hostname, hosts, resolv_str };
+	rc = idm_rootfs(conn, &rf);
+	free(resolv_str);
+	if (rc < 0) {
+		zerr_prefix("setting up the container root");
+		goto fail;
+	}
+
+	now_rfc3339(now, sizeof(now));
+	json_object_set_new(st, "status", json_string("running"));
+	json_object_set_new(st, "started", json_string(now));
+	json_object_set_new(st, "monitor_pid", json_integer(getpid()));
+	json_object_set_new(st, "monitor_start", json_integer(proc_start_time(getpid())));
+	json_object_set_new(st, "vmm_pid", json_integer(vmm));
+	if (ctr_save(root, st) < 0)
+		goto fail;
+
+	argv = str_array(json_object_get(cfg, "argv"));
+	env = str_array(json_object_get(cfg, "env"));
+	if (!argv || !env) {
+		zerr(ENOMEM, "argv");
+		goto fail;
+	}
+	start.argv = argv;
+	start.argc = json_array_size(json_object_get(cfg, "argv"));
+	start.env = env;
+	start.envc = json_array_size(json_object_get(cfg, "env"));
+	start.cwd = (char *)json_string_value(json_object_get(cfg, "cwd"));
+	start.user = (char *)json_string_value(json_object_get(cfg, "user"));
+	start.umask = 022;
+	start.tty = tty;
+	start.kill_on_close = true;
+
+	out_w = tee_start(&tout, io->out_fd, &log, "stdout");
+	err_w = out_w < 0 ? -1 : tee_start(&terr, io->err_fd, &log, "stderr");
+	if (err_w < 0)
+		goto fail;
+	struct idm_run_hooks hooks = { on_started, &sctx };
+	idm_forward_signals(true);
+	rc = idm_run_process_ex(conn, &start, io->in_fd, out_w, err_w, tty, &code, &hooks);
+	close(out_w);
+	close(err_w);
+	out_w = err_w = -1;
+	tee_join(&tout);
+	tee_join(&terr);
+	if (rc == -2) {
+		*start_errno = zerr_errno();
+		goto fail;
+	}
+	if (rc < 0)
+		goto fail;
+
+	finish(root, st, code, NULL);
+	idm_shutdown(conn);
+	idm_conn_close(conn);
+	stop_vmm(vmm);
+	goto out;
+
+fail:
+	code = -1;
+	{
+		char msg[ZERR_MAX];
+		snprintf(msg, sizeof(msg), "%s", zerr_msg());
+		finish(root, st, *start_errno == ENOENT ? 127 : *start_errno ? 126 : 125, msg);
+		if (sctx.ready_fd >= 0) {
+			dprintf(sctx.ready_fd, "%s\n", msg);
+			close(sctx.ready_fd);
+			sctx.ready_fd = -1;
+		}
+		zerr(0, "%s", msg);
+		zerr_set_errno(*start_errno);
+	}
+	if (out_w >= 0)
+		close(out_w);
+	if (err_w >= 0)
+		close(err_w);
+	tee_join(&tout);
+	tee_join(&terr);
+	if (conn) {
+		idm_shutdown(conn);
+		idm_conn_close(conn);
+	}
+	if (vmm > 0) {
+		if (!conn)
+			kill(vmm, SIGKILL);
+		stop_vmm(vmm);
+	}
+out:
+	free(argv);
+	free(env);
+	free(hosts);
+	free(resolv);
+	ctr_log_close(&log);
+	unlink(sock);
+	rmdir(rundir);
+	if (json_is_true(json_object_get(cfg, "rm")))
+		ctr_remove(root, id);
+	return code;
+}

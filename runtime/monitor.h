@@ -1,0 +1,22 @@
+/* The monitor owns one container's zone for its whole life: it starts
+ * zone-vmm, sets up the container root over IDM, runs the container's
+ * process, relays its stdio (to the attached terminal and the log), records
+ * the exit in the state and shuts the zone down.  `zone run` is the monitor
+ * itself, or forks one that outlives it (-d). */
+#ifndef ZONE_RUNTIME_MONITOR_H
+#define ZONE_RUNTIME_MONITOR_H
+
+#include <jansson.h>
+
+struct monitor_io {
+	int in_fd;    /* stdin to relay (-i), else -1 */
+	int out_fd;   /* where stdout/stderr also go (attached), else -1 */
+	int err_fd;
+	int ready_fd; /* gets "ok\n" once the process runs, or the error line */
+};
+
+/* Returns the container's exit status, or -1 (zerr) when it could not be
+ * started; *start_errno tells why (ENOENT: command not found...). */
+int monitor_run(const char *root, json_t *st, const struct monitor_io *io, int *start_errno);
+
+#endif
