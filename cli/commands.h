@@ -14,7 +14,14 @@ struct zone_cli {
 #define ZONE_COMMANDS(X) \
 	X(image, "import, list, inspect and remove images") \
 	X(exec, "run a process in a running zone") \
-	X(run, "run a container in a new zone")
+	X(run, "run a container in a new zone") \
+	X(ps, "list containers (-a: also exited ones)") \
+	X(logs, "show a container's output") \
+	X(stop, "stop containers (StopSignal, then SIGKILL)") \
+	X(kill, "send a signal to containers") \
+	X(rm, "remove containers") \
+	X(wait, "wait for containers to exit; print exit codes") \
+	X(inspect, "show containers' state as JSON")
 
 #define ZONE_DECLARE_CMD(name, help) int cmd_##name(struct zone_cli *cli, int argc, char **argv);
 ZONE_COMMANDS(ZONE_DECLARE_CMD)

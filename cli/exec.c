@@ -1,12 +1,15 @@
 /* zone exec: run a process in a running zone through IDM.
- *   zone exec --vsock PATH [-i] [-t] [-e K=V]... [-w DIR] [-u UID[:GID]] -- CMD...
- * (The container form, zone exec ID CMD..., resolves ID to its zone's
- * vsock socket.) */
+ *   zone exec [-i] [-t] [-e K=V]... [-w DIR] [-u USER[:GROUP]] ID CMD...
+ *   zone exec --vsock PATH [same options] -- CMD...   (any zone, by socket)
+ * For a container, its env, working directory and user are the defaults,
+ * as with podman exec. */
 #include "cli/commands.h"
 #include "common/util.h"
 #include "common/zerr.h"
 #include "idm/client.h"
 #include "idm/ports.h"
+#include "cli/container.h"
+#include "runtime/state.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -22,27 +25,6 @@ static const char *const base_env[] = {
 	"HOME=/root",
 	NULL,
 };
-
-static int parse_user(const char *s, uint32_t *uid, uint32_t *gid)
-{
-	char buf[64], *colon;
-	uint64_t v;
-
-	snprintf(buf, sizeof(buf), "%s", s);
-	colon = strchr(buf, ':');
-	if (colon)
-		*colon++ = 0;
-	if (parse_uint(buf, 0, UINT32_MAX - 1, &v) < 0)
-		return zerr_prefix("-u %s (numeric UID[:GID])", s);
-	*uid = v;
-	*gid = v;
-	if (colon) {
-		if (parse_uint(colon, 0, UINT32_MAX - 1, &v) < 0)
-			return zerr_prefix("-u %s (numeric UID[:GID])", s);
-		*gid = v;
-	}
-	return 0;
-}
 
 /* Add K=V to env, replacing an existing K. */
 static int env_set(char **env, uint32_t *n, char *kv)
@@ -99,17 +81,46 @@ int cmd_exec(struct zone_cli *cli, int argc, char **argv)
 				return -1;
 			break;
 		case 'w': start.cwd = optarg; break;
-		case 'u':
-			if (parse_user(optarg, &start.uid, &start.gid) < 0)
-				return -1;
-			break;
+		case 'u': start.user = optarg; break; /* names resolve in the zone */
 		default:
-			return zerr(0, "usage: zone exec --vsock PATH [-i] [-t] [-e K=V] [-w DIR] "
-				       "[-u UID[:GID]] -- CMD [ARGS...]");
+			return zerr(0, "usage: zone exec [-i] [-t] [-e K=V] [-w DIR] [-u USER[:GROUP]] "
+				       "ID|--vsock PATH CMD [ARGS...]");
 		}
 	}
-	if (!vsock)
-		return zerr(0, "exec: --vsock PATH is required (the zone's vsock socket)");
+	if (!vsock) {
+		/* zone exec ID CMD...: the container's zone and defaults */
+		static char sock[4096];
+		json_t *st, *cfg, *e;
+		size_t i;
+
+		if (optind >= argc)
+			return zerr(0, "exec: no container given");
+		if (ctr_open(zone_root(cli->root), argv[optind], &st) < 0)
+			return -1;
+		if (!ctr_running(st))
+			return zerr(0, "exec: container %s is not running", argv[optind]);
+		if (ctr_vsock_path(json_string_value(json_object_get(st, "id")), sock, sizeof(sock)) < 0)
+			return -1;
+		vsock = sock;
+		cfg = json_object_get(st, "config"); /* lives until exit */
+		char *flags_env[MAX_ENV];
+		uint32_t nflags = start.envc - 2; /* what -e added after base_env */
+		memcpy(flags_env, env + 2, nflags * sizeof(char *));
+		start.envc = 0;
+		json_array_foreach(json_object_get(cfg, "env"), i, e)
+			if (start.envc < MAX_ENV)
+				env[start.envc++] = (char *)json_string_value(e);
+		for (uint32_t k = 0; k < nflags; k++)
+			if (env_set(env, &start.envc, flags_env[k]) < 0)
+				return -1;
+		if (!start.cwd)
+			start.cwd = (char *)json_string_value(json_object_get(cfg, "cwd"));
+		if (!start.user)
+			start.user = (char *)json_string_value(json_object_get(cfg, "user"));
+		optind++;
+	}
+	if (optind < argc && !strcmp(argv[optind], "--"))
+		optind++;
 	if (optind >= argc)
 		return zerr(0, "exec: no command given");
 	if (tty && !getenv("TERM"))
