@@ -77,7 +77,7 @@ int cmd_ps(struct zone_cli *cli, int argc, char **argv)
 	json_array_foreach(list, i, st) {
 		const char *status = ctr_status(st);
 		bool running = !strcmp(status, "running");
-		char created[32], since[32], state_text[64], cmd[64];
+		char created[48], since[32], state_text[64], cmd[64];
 
 		if (!all && !running)
 			continue;
