@@ -113,10 +113,15 @@ fuzz: fuzzers
 	@bash tests/fuzz/run.sh 600
 
 demo: setup
-	@$(MAKE) --no-print-directory $(PROGRAMS)
+	@$(MAKE) --no-print-directory $(PROGRAMS) $(BUILD)/demo-image
 	@bash scripts/demo.sh
 
-bench: all
+# Benchmark helpers (bench/*.c) link the host library.
+$(BUILD)/bench/%: bench/%.c $(BUILD)/libzone.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $^ $(HOST_LIBS)
+
+bench: all $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/*.c))
 	@for b in bench/*; do [ -x "$$b" ] && "$$b"; done
 
 clean:

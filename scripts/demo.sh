@@ -1,8 +1,14 @@
 #!/usr/bin/env bash
-# make demo: boot a zone that runs a command and prints its output.
+# make demo: a container in a zone.  Imports the demo image into the
+# default store when it is missing, then runs it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-echo "+ build/zone-vmm --cpus 2 --mem 256M -- /bin/echo hello from a zone"
-build/zone-vmm --cpus 2 --mem 256M -- /bin/echo hello from a zone
-echo "+ build/zone-vmm -- sh -c 'uname -r; nproc; head -1 /proc/meminfo'"
-build/zone-vmm -- sh -c 'uname -r; nproc; head -1 /proc/meminfo'
+Z=build/zone
+if ! $Z image inspect demo >/dev/null 2>&1; then
+	echo "+ $Z image import build/demo-image --name demo"
+	$Z image import build/demo-image --name demo
+fi
+echo "+ $Z run --rm demo /bin/echo hello from a zone"
+$Z run --rm demo /bin/echo hello from a zone
+echo "+ $Z run --rm --cpus 2 --memory 512M demo sh -c 'uname -r; nproc; head -1 /proc/meminfo'"
+$Z run --rm --cpus 2 --memory 512M demo sh -c 'uname -r; nproc; head -1 /proc/meminfo'
