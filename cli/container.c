@@ -1,4 +1,5 @@
 #include "cli/container.h"
+#include "common/util.h"
 #include "common/zerr.h"
 #include "idm/client.h"
 #include "idm/ports.h"
@@ -48,16 +49,9 @@ int ctr_signal(json_t *st, int signo)
 	return r;
 }
 
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000ull + ts.tv_nsec / 1000000;
-}
-
 bool ctr_wait_stopped(const char *root, const char *id, long ms)
 {
-	uint64_t deadline = now_ms() + (ms < 0 ? 0 : ms);
+	uint64_t deadline = monotonic_ms() + (ms < 0 ? 0 : ms);
 
 	for (;;) {
 		json_t *st;
@@ -69,7 +63,7 @@ bool ctr_wait_stopped(const char *root, const char *id, long ms)
 		json_decref(st);
 		if (!running)
 			return true;
-		if (ms >= 0 && now_ms() >= deadline)
+		if (ms >= 0 && monotonic_ms() >= deadline)
 			return false;
 		usleep(20000);
 	}

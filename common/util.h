@@ -15,6 +15,9 @@ ssize_t read_all(int fd, void *buf, size_t len);
 /* Read a whole file (at most max bytes) into a malloc'd buffer. */
 int read_file(const char *path, size_t max, uint8_t **out, size_t *len);
 
+/* CLOCK_MONOTONIC in milliseconds: for deadlines and timeouts. */
+uint64_t monotonic_ms(void);
+
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define ALIGN_UP(x, a) (((x) + ((a) - 1)) & ~((uint64_t)(a) - 1))
 

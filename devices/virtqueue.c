@@ -182,42 +182,38 @@ bool vq_should_notify(struct virtq *q, uint16_t old_used)
 	return (uint16_t)(new_used - event - 1) < (uint16_t)(new_used - old_used);
 }
 
-uint64_t vq_copy_from_out(const struct vq_chain *c, uint64_t off, void *dst, uint64_t len)
+/* Copy between a flat buffer and the chain's buffers, skipping `off`
+ * bytes of them first; to_chain picks the direction. */
+static uint64_t copy_chain(const struct vq_buf *bufs, unsigned n, uint64_t off, uint8_t *flat,
+			   uint64_t len, bool to_chain)
 {
 	uint64_t done = 0;
 
-	for (unsigned i = 0; i < c->n_out && done < len; i++) {
-		uint64_t bl = c->out[i].len;
+	for (unsigned i = 0; i < n && done < len; i++) {
+		uint64_t bl = bufs[i].len;
 		if (off >= bl) {
 			off -= bl;
 			continue;
 		}
-		uint64_t n = bl - off;
-		if (n > len - done)
-			n = len - done;
-		memcpy((uint8_t *)dst + done, c->out[i].addr + off, n);
-		done += n;
+		uint64_t k = bl - off;
+		if (k > len - done)
+			k = len - done;
+		if (to_chain)
+			memcpy(bufs[i].addr + off, flat + done, k);
+		else
+			memcpy(flat + done, bufs[i].addr + off, k);
+		done += k;
 		off = 0;
 	}
 	return done;
 }
 
+uint64_t vq_copy_from_out(const struct vq_chain *c, uint64_t off, void *dst, uint64_t len)
+{
+	return copy_chain(c->out, c->n_out, off, dst, len, false);
+}
+
 uint64_t vq_copy_to_in(const struct vq_chain *c, uint64_t off, const void *src, uint64_t len)
 {
-	uint64_t done = 0;
-
-	for (unsigned i = 0; i < c->n_in && done < len; i++) {
-		uint64_t bl = c->in[i].len;
-		if (off >= bl) {
-			off -= bl;
-			continue;
-		}
-		uint64_t n = bl - off;
-		if (n > len - done)
-			n = len - done;
-		memcpy(c->in[i].addr + off, (const uint8_t *)src + done, n);
-		done += n;
-		off = 0;
-	}
-	return done;
+	return copy_chain(c->in, c->n_in, off, (uint8_t *)src, len, true);
 }

@@ -32,13 +32,6 @@ struct tee {
 	bool running;
 };
 
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000ull + ts.tv_nsec / 1000000;
-}
-
 static void *tee_main(void *arg)
 {
 	struct tee *t = arg;
@@ -153,9 +146,9 @@ static void vmm_last_line(const char *log_path, char *buf, size_t len)
 
 static int connect_zone(pid_t vmm, const char *sock, const char *vmm_log, struct idm_conn **c)
 {
-	uint64_t deadline = now_ms() + BOOT_TIMEOUT_MS;
+	uint64_t deadline = monotonic_ms() + BOOT_TIMEOUT_MS;
 
-	while (now_ms() < deadline) {
+	while (monotonic_ms() < deadline) {
 		int st;
 		if (waitpid(vmm, &st, WNOHANG) == vmm) {
 			char why[512];
@@ -171,10 +164,10 @@ static int connect_zone(pid_t vmm, const char *sock, const char *vmm_log, struct
 
 static void stop_vmm(pid_t vmm)
 {
-	uint64_t deadline = now_ms() + VMM_EXIT_TIMEOUT_MS;
+	uint64_t deadline = monotonic_ms() + VMM_EXIT_TIMEOUT_MS;
 	int st;
 
-	while (now_ms() < deadline) {
+	while (monotonic_ms() < deadline) {
 		pid_t r = waitpid(vmm, &st, WNOHANG);
 		if (r == vmm || (r < 0 && errno == ECHILD))
 			return;
@@ -329,10 +322,12 @@ int monitor_run(const char *root, json_t *st, const struct monitor_io *io, int *
 	if (rc < 0)
 		goto fail;
 
-	finish(root, st, code, NULL);
+	/* the container has ended once its zone is gone: stop, rm and
+	 * logs -f return on "exited", so record it only then */
 	idm_shutdown(conn);
 	idm_conn_close(conn);
 	stop_vmm(vmm);
+	finish(root, st, code, NULL);
 	goto out;
 
 fail:
@@ -340,6 +335,21 @@ fail:
 	{
 		char msg[ZERR_MAX];
 		snprintf(msg, sizeof(msg), "%s", zerr_msg());
+		if (out_w >= 0)
+			close(out_w);
+		if (err_w >= 0)
+			close(err_w);
+		tee_join(&tout);
+		tee_join(&terr);
+		if (conn) {
+			idm_shutdown(conn);
+			idm_conn_close(conn);
+		}
+		if (vmm > 0) {
+			if (!conn)
+				kill(vmm, SIGKILL);
+			stop_vmm(vmm);
+		}
 		finish(root, st, *start_errno == ENOENT ? 127 : *start_errno ? 126 : 125, msg);
 		if (sctx.ready_fd >= 0) {
 			dprintf(sctx.ready_fd, "%s\n", msg);
@@ -348,21 +358,6 @@ fail:
 		}
 		zerr(0, "%s", msg);
 		zerr_set_errno(*start_errno);
-	}
-	if (out_w >= 0)
-		close(out_w);
-	if (err_w >= 0)
-		close(err_w);
-	tee_join(&tout);
-	tee_join(&terr);
-	if (conn) {
-		idm_shutdown(conn);
-		idm_conn_close(conn);
-	}
-	if (vmm > 0) {
-		if (!conn)
-			kill(vmm, SIGKILL);
-		stop_vmm(vmm);
 	}
 out:
 	free(argv);

@@ -1,4 +1,5 @@
 #include "vmm/cmd_runner.h"
+#include "common/util.h"
 #include "common/zerr.h"
 #include "idm/client.h"
 #include "idm/ports.h"
@@ -21,13 +22,6 @@ static const char *const default_env[] = {
 	NULL,
 };
 
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000ull + ts.tv_nsec / 1000000;
-}
-
 static int read_ok_line(int fd, uint64_t deadline)
 {
 	char line[32];
@@ -35,7 +29,7 @@ static int read_ok_line(int fd, uint64_t deadline)
 
 	while (n < sizeof(line) - 1) {
 		struct pollfd p = { .fd = fd, .events = POLLIN };
-		uint64_t now = now_ms();
+		uint64_t now = monotonic_ms();
 		if (now >= deadline || poll(&p, 1, deadline - now) <= 0)
 			return -1;
 		if (read(fd, line + n, 1) != 1)
@@ -51,10 +45,10 @@ static int read_ok_line(int fd, uint64_t deadline)
  * resets our connection, and we try again. */
 static struct idm_conn *connect_zone(struct cmd_runner *r)
 {
-	uint64_t deadline = now_ms() + CONNECT_TIMEOUT_MS;
+	uint64_t deadline = monotonic_ms() + CONNECT_TIMEOUT_MS;
 	struct idm_conn *conn = NULL;
 
-	while (!r->stopping && now_ms() < deadline) {
+	while (!r->stopping && monotonic_ms() < deadline) {
 		int sv[2];
 		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
 			zerr(errno, "socketpair");
