@@ -103,7 +103,7 @@ $(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS)
 fuzzers: $(FUZZERS)
 
 test: setup
-	@$(MAKE) --no-print-directory all fuzzers
+	@$(MAKE) --no-print-directory -j$(shell nproc) all fuzzers
 	@bash tests/run.sh
 
 unit: $(UNIT_TESTS)
@@ -113,7 +113,7 @@ fuzz: fuzzers
 	@bash tests/fuzz/run.sh 600
 
 demo: setup
-	@$(MAKE) --no-print-directory $(PROGRAMS) $(BUILD)/demo-image
+	@$(MAKE) --no-print-directory -j$(shell nproc) $(PROGRAMS) $(BUILD)/demo-image
 	@bash scripts/demo.sh
 
 # Benchmark helpers (bench/*.c) link the host library.
