@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -302,6 +303,16 @@ int monitor_run(const char *root, json_t *st, const struct monitor_io *io, int *
 	start.umask = 022;
 	start.tty = tty;
 	start.kill_on_close = true;
+	if (tty) {
+		/* the relay writes to our tee pipes, not to the terminal:
+		 * take the window size from the terminal we are attached to */
+		struct winsize ws;
+		int wfd = io->in_fd >= 0 && isatty(io->in_fd) ? io->in_fd : io->out_fd;
+		if (wfd >= 0 && ioctl(wfd, TIOCGWINSZ, &ws) == 0 && ws.ws_row && ws.ws_col) {
+			start.rows = ws.ws_row;
+			start.cols = ws.ws_col;
+		}
+	}
 
 	out_w = tee_start(&tout, io->out_fd, &log, "stdout");
 	err_w = out_w < 0 ? -1 : tee_start(&terr, io->err_fd, &log, "stderr");
