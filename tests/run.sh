@@ -34,6 +34,7 @@ if [ "$only" != "--unit-only" ]; then
 	fi
 	for t in tests/integration/*.sh; do
 		[ -f "$t" ] || continue
+		case "$(basename "$t")" in lib-*) continue ;; esac # sourced helpers
 		echo "=== $(basename "$t" .sh)" >>"$LOG"
 		run_one "$(basename "$t" .sh)" bash "$t"
 	done
