@@ -971,7 +971,9 @@ int idm_vsock_listen(unsigned port)
 
 	if (fd < 0)
 		return zerr(errno, "vsock socket");
-	if (bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 || listen(fd, 16) < 0) {
+	/* A full backlog refuses connections: many `zone exec`s may arrive at
+	 * once while we are busy relaying. */
+	if (bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 || listen(fd, SOMAXCONN) < 0) {
 		zerr(errno, "vsock port %u", port);
 		close(fd);
 		return -1;
