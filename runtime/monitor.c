@@ -56,12 +56,18 @@ static void *tee_main(void *arg)
  * returns the write end for the relay. */
 static int tee_start(struct tee *t, int attach, struct ctr_log *log, const char *stream)
 {
-	int p[2];
+	sigset_t all, old;
+	int p[2], r;
 
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return zerr(errno, "pipe");
 	*t = (struct tee){ .rd = p[0], .attach = attach, .log = log, .stream = stream };
-	if (pthread_create(&t->thread, NULL, tee_main, t)) {
+	/* signals for the container are the relay's (main thread's) to take */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	r = pthread_create(&t->thread, NULL, tee_main, t);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (r) {
 		close(p[0]);
 		close(p[1]);
 		return zerr(EAGAIN, "log thread");
