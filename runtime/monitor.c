@@ -30,6 +30,7 @@ struct tee {
 	struct ctr_log *log;
 	const char *stream;
 	pthread_t thread;
+	pthread_t main; /* hung up when the attached reader goes away */
 	bool running;
 };
 
@@ -45,8 +46,14 @@ static void *tee_main(void *arg)
 				continue;
 			break;
 		}
-		if (t->attach >= 0 && write_all(t->attach, buf, n) < 0)
-			t->attach = -1; /* the terminal went away: keep logging */
+		if (t->attach >= 0 && write_all(t->attach, buf, n) < 0) {
+			/* the reader went away (`zone run ... | head`): keep
+			 * logging, and hang the container up as a closed
+			 * terminal would (the relay forwards SIGHUP) */
+			if (errno == EPIPE)
+				pthread_kill(t->main, SIGHUP);
+			t->attach = -1;
+		}
 		ctr_log_write(t->log, t->stream, buf, n);
 	}
 	return NULL;
@@ -61,7 +68,8 @@ static int tee_start(struct tee *t, int attach, struct ctr_log *log, const char 
 
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return zerr(errno, "pipe");
-	*t = (struct tee){ .rd = p[0], .attach = attach, .log = log, .stream = stream };
+	*t = (struct tee){ .rd = p[0], .attach = attach, .log = log, .stream = stream,
+			   .main = pthread_self() };
 	/* signals for the container are the relay's (main thread's) to take */
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, &old);
@@ -123,6 +131,7 @@ static pid_t spawn_vmm(json_t *st, const char *sock, const char *log_path)
 		setpgid(0, 0);
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
+		signal(SIGPIPE, SIG_DFL);
 		dup2(null, 0);
 		dup2(fd >= 0 ? fd : null, 1);
 		dup2(fd >= 0 ? fd : null, 2);
@@ -247,8 +256,12 @@ int monitor_run(const char *root, json_t *st, const struct monitor_io *io, int *
 	pid_t vmm = -1;
 	uint8_t *resolv = NULL;
 	size_t resolv_len = 0;
+	struct sigaction old_hup;
+	bool hup_ignored = false;
 
 	*start_errno = 0;
+	/* a closed stdout must not kill the monitor half-way (state, --rm) */
+	signal(SIGPIPE, SIG_IGN);
 	if (ctr_run_dir(id, rundir, sizeof(rundir)) < 0 || ctr_vsock_path(id, sock, sizeof(sock)) < 0 ||
 	    ctr_log_path(root, id, log_path, sizeof(log_path)) < 0)
 		goto fail;
@@ -325,6 +338,10 @@ int monitor_run(const char *root, json_t *st, const struct monitor_io *io, int *
 	if (err_w < 0)
 		goto fail;
 	struct idm_run_hooks hooks = { on_started, &sctx };
+	/* the relay forwards SIGHUP while it runs; a tee's late hang-up
+	 * (after the relay) is then ignored, not fatal, until both are joined */
+	hup_ignored = true;
+	sigaction(SIGHUP, &(struct sigaction){ .sa_handler = SIG_IGN }, &old_hup);
 	idm_forward_signals(true);
 	rc = idm_run_process_ex(conn, &start, io->in_fd, out_w, err_w, tty, &code, &hooks);
 	close(out_w);
@@ -377,6 +394,8 @@ fail:
 		zerr_set_errno(*start_errno);
 	}
 out:
+	if (hup_ignored)
+		sigaction(SIGHUP, &old_hup, NULL);
 	free(argv);
 	free(env);
 	free(hosts);

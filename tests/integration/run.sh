@@ -129,6 +129,17 @@ else
 	fail "-i -t: interactive shell" "rc=$rc out='$out'"
 fi
 
+# --- a reader that goes away: `zone run ... | head -1` ends, nothing left
+before=$(ctr_dirs)
+timeout 30 "$ZONE" run --rm demo yes | head -1 >"$T_TMP/yes.out"
+rc=${PIPESTATUS[0]}
+if [ "$(cat "$T_TMP/yes.out")" == y ] && [ "$rc" -ne 124 ] && [ "$(ctr_dirs)" == "$before" ] &&
+	[ -z "$(ls -A "$ZONE_RUNTIME_DIR")" ] && [ -z "$(vmm_pids)" ]; then
+	pass "run --rm yes | head -1 returns (exit $rc) and leaves nothing"
+else
+	fail "run --rm yes | head -1" "rc=$rc out='$(head -c 20 "$T_TMP/yes.out")' dirs $before -> $(ctr_dirs), run dir: $(ls -A "$ZONE_RUNTIME_DIR"), vmms: $(vmm_pids)"
+fi
+
 # --- stdin
 head -c 10485760 /dev/urandom >"$T_TMP/10m"
 want=$(sha256sum <"$T_TMP/10m" | cut -d' ' -f1)
