@@ -356,6 +356,16 @@ static void reap(struct idm_server *s)
 
 /* ---- requests ---- */
 
+#define IDM_MAX_ENV 65536
+
+static bool env_has_home(const struct idm_start *st)
+{
+	for (uint32_t i = 0; i < st->envc; i++)
+		if (!strncmp(st->env[i], "HOME=", 5))
+			return true;
+	return false;
+}
+
 static void do_start(struct idm_server *s, struct conn *c, struct idm_msg *m)
 {
 	struct idm_start *st = &m->u.start;
@@ -378,6 +388,18 @@ static void do_start(struct idm_server *s, struct conn *c, struct idm_msg *m)
 		st->gid = ids.gid;
 		st->groups = ids.groups;
 		st->ngroups = ids.ngroups;
+		/* like podman: HOME from the user's passwd entry, else "/" */
+		if (!env_has_home(st)) {
+			static char home[300];
+			static char *env[IDM_MAX_ENV + 2];
+			uint32_t n = st->envc < IDM_MAX_ENV ? st->envc : IDM_MAX_ENV;
+			snprintf(home, sizeof(home), "HOME=%s", ids.home[0] ? ids.home : "/");
+			memcpy(env, st->env, n * sizeof(char *));
+			env[n++] = home;
+			env[n] = NULL;
+			st->env = env;
+			st->envc = n;
+		}
 	}
 	p = calloc(1, sizeof(*p));
 	if (!p) {

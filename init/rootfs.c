@@ -203,8 +203,19 @@ int rootfs_setup(const struct idm_rootfs *r)
 		return -1;
 	if (sethostname(r->hostname, strlen(r->hostname)) < 0)
 		return zerr(errno, "sethostname");
-	if (r->read_only)
-		mount(NULL, NEWROOT, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL);
+	if (r->read_only) {
+		/* like podman --read-only: scratch space stays writable */
+		static const char *const scratch[] = { "/tmp", "/var/tmp", "/run" };
+		char path[64];
+		struct stat st;
+		for (size_t i = 0; i < ARRAY_SIZE(scratch); i++) {
+			snprintf(path, sizeof(path), NEWROOT "%s", scratch[i]);
+			if (stat(path, &st) == 0 && S_ISDIR(st.st_mode) &&
+			    mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV,
+				  i == 2 ? "mode=755" : "mode=1777") < 0)
+				return zerr(errno, "tmpfs on %s", scratch[i]);
+		}
+	}
 	if (switch_root() < 0)
 		return -1;
 	done = 1;

@@ -45,7 +45,7 @@ static FILE *open_db(const char *root, const char *name)
 
 /* passwd: find by name or uid; fills uid, gid and the name. */
 static int find_passwd(const char *root, const char *key, bool by_uid, uint32_t *uid,
-		       uint32_t *gid, char *name, size_t name_len)
+		       uint32_t *gid, char *name, size_t name_len, char *home, size_t home_len)
 {
 	FILE *f = open_db(root, "passwd");
 	char line[1024], *fl[7];
@@ -54,7 +54,8 @@ static int find_passwd(const char *root, const char *key, bool by_uid, uint32_t 
 	if (!f)
 		return 0;
 	while (fgets(line, sizeof(line), f)) {
-		if (split(line, fl, 7) < 4)
+		int split_n = split(line, fl, 7);
+		if (split_n < 4)
 			continue;
 		if (by_uid ? strcmp(fl[2], key) : strcmp(fl[0], key))
 			continue;
@@ -65,6 +66,7 @@ static int find_passwd(const char *root, const char *key, bool by_uid, uint32_t 
 			continue;
 		*gid = v;
 		snprintf(name, name_len, "%s", fl[0]);
+		snprintf(home, home_len, "%s", split_n >= 6 ? fl[5] : "");
 		fclose(f);
 		return 1;
 	}
@@ -142,8 +144,10 @@ int resolve_user(const char *root, const char *spec, struct user_ids *out)
 			return zerr(EINVAL, "user id '%s' out of range", user);
 		out->uid = v;
 		out->gid = 0;
-		find_passwd(root, user, true, &out->uid, &out->gid, name, sizeof(name));
-	} else if (!find_passwd(root, user, false, &out->uid, &out->gid, name, sizeof(name))) {
+		find_passwd(root, user, true, &out->uid, &out->gid, name, sizeof(name), out->home,
+			    sizeof(out->home));
+	} else if (!find_passwd(root, user, false, &out->uid, &out->gid, name, sizeof(name),
+				 out->home, sizeof(out->home))) {
 		return user_error("unable to find user %s: no matching entries in passwd file",
 				  user);
 	}

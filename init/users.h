@@ -9,6 +9,7 @@ struct user_ids {
 	uint32_t uid, gid;
 	uint32_t groups[64]; /* supplementary groups, primary first */
 	uint32_t ngroups;
+	char home[256]; /* from passwd, "" if the user has no entry */
 };
 
 /* spec: "name|uid[:group|gid]", as docker's --user.  A numeric uid with

@@ -302,6 +302,23 @@ unsigned long long proc_start_time(pid_t pid)
 	return start;
 }
 
+/* A monitor killed outright stays a zombie until someone reaps it. */
+static bool proc_is_zombie(pid_t pid)
+{
+	char path[64], buf[512], *p;
+	FILE *f;
+	bool z = false;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	if (fgets(buf, sizeof(buf), f) && (p = strrchr(buf, ')')) && p[1] == ' ')
+		z = p[2] == 'Z' || p[2] == 'X';
+	fclose(f);
+	return z;
+}
+
 bool ctr_running(json_t *st)
 {
 	const char *status = json_string_value(json_object_get(st, "status"));
@@ -310,7 +327,8 @@ bool ctr_running(json_t *st)
 
 	if (!status || strcmp(status, "running") || pid <= 0)
 		return false;
-	return kill(pid, 0) == 0 && proc_start_time(pid) == (unsigned long long)start;
+	return kill(pid, 0) == 0 && !proc_is_zombie(pid) &&
+	       proc_start_time(pid) == (unsigned long long)start;
 }
 
 void now_rfc3339(char *buf, size_t len)
