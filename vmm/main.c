@@ -8,6 +8,7 @@
 #include "devices/virtio_rng.h"
 #include "devices/virtio_vsock.h"
 #include "idm/ports.h"
+#include "jail/jail.h"
 #include "vmm/boot.h"
 #include "vmm/cmd_runner.h"
 #include "vmm/layout.h"
@@ -33,6 +34,7 @@ struct options {
 	const char *kernel, *initrd, *console_log, *extra_cmdline;
 	const char *vsock; /* Unix socket for host <-> guest vsock */
 	bool interactive, tty;
+	bool no_jail; /* --no-jail: debugging only */
 	uint64_t mem;
 	int cpus;
 	struct {
@@ -48,12 +50,15 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: zone-vmm [--kernel PATH] [--initrd PATH] [--mem 256M] [--cpus N]\n"
 		"                [--disk PATH[,ro]]... [--cmdline 'extra args']\n"
-		"                [--console-log FILE] [--vsock PATH] [-i] [-t] [-- CMD [ARGS...]]\n"
+		"                [--console-log FILE] [--vsock PATH] [--no-jail] [-i] [-t]\n"
+		"                [-- CMD [ARGS...]]\n"
 		"  CMD runs in the zone through zone-init's IDM server; zone-vmm exits\n"
 		"  with its status.  Without CMD the zone runs until it is shut down\n"
 		"  over IDM (needs --vsock) or zone-vmm gets SIGTERM.\n"
 		"  -i            pass stdin to CMD (otherwise CMD reads EOF)\n"
 		"  -t            give CMD a terminal in the zone\n"
+		"  --no-jail     do not jail zone-vmm (namespaces, no capabilities, seccomp)\n"
+		"                once the VM is set up: for debugging only\n"
 		"  --vsock PATH  guest vsock (CID %d): host clients connect to PATH and send\n"
 		"                'CONNECT <port>\\n' (zone-init serves IDM on port %d);\n"
 		"                guest connections to port P reach PATH_P\n",
@@ -73,7 +78,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{ "mem", required_argument, 0, 'm' },	  { "cpus", required_argument, 0, 'c' },
 		{ "disk", required_argument, 0, 'd' },	  { "cmdline", required_argument, 0, 'a' },
 		{ "console-log", required_argument, 0, 'l' }, { "help", no_argument, 0, 'h' },
-		{ "vsock", required_argument, 0, 'v' },
+		{ "vsock", required_argument, 0, 'v' },	  { "no-jail", no_argument, 0, 'J' },
 		{ 0, 0, 0, 0 }
 	};
 	uint64_t v;
@@ -89,6 +94,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 		case 'l': o->console_log = optarg; break;
 		case 'a': o->extra_cmdline = optarg; break;
 		case 'v': o->vsock = optarg; break;
+		case 'J': o->no_jail = true; break;
 		case 'm':
 			if (parse_size(optarg, &v) < 0)
 				return zerr_prefix("--mem");
@@ -249,7 +255,10 @@ static int run_zone(struct options *o, struct vm *vm, struct loop *loop, struct 
 		goto fail;
 	}
 	bc->cmdline = cmdline;
-	if (vm_boot_setup(vm, bc) < 0 || vm_start(vm) < 0)
+	/* everything is open: jailed before any guest code runs */
+	if (vm_boot_setup(vm, bc) < 0 ||
+	    (!o->no_jail && jail_enter(&(struct jail_opts){ .socket_path = o->vsock }) < 0) ||
+	    vm_start(vm) < 0)
 		goto fail;
 	runner.vsock = vsock;
 	if (o->cmd && cmd_runner_start(&runner) < 0) {
