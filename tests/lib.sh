@@ -6,7 +6,27 @@ BUILD=$ROOT/build
 VMM=${ZONE_VMM:-$BUILD/zone-vmm}
 T_GROUP=${T_GROUP:-$(basename "$0" .sh)}
 T_TMP=$(mktemp -d /tmp/zone-test.XXXXXX)
-trap 'rm -rf "$T_TMP"' EXIT
+
+# Background processes (zones, clients) a test starts: killed and reaped on exit.
+pids=()
+t_cleanup() {
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+	for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
+	rm -rf "$T_TMP"
+}
+trap t_cleanup EXIT
+
+# guest_disk IMG DIR SRC.c...: build each guest program statically into DIR
+# (which may already hold other files) and pack DIR as an ext4 image.
+guest_disk() {
+	local img=$1 dir=$2 src
+	shift 2
+	mkdir -p "$dir"
+	for src in "$@"; do
+		gcc -static -O2 -Wall -o "$dir/$(basename "$src" .c)" "$src" || return 1
+	done
+	mkfs.ext4 -q -d "$dir" "$img" 8M >/dev/null 2>&1
+}
 
 pass() { echo "PASS: $T_GROUP: $1"; }
 fail() { echo "FAIL: $T_GROUP: $1${2:+: $2}"; }

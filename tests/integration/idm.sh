@@ -17,9 +17,7 @@ need "mkfs.ext4" command -v mkfs.ext4
 need "script (util-linux)" command -v script
 need "static gcc" gcc -static -o "$T_TMP/true" -x c - <<<'int main(void){return 0;}'
 
-mkdir -p "$T_TMP/disk"
-if ! gcc -static -O2 -Wall -o "$T_TMP/disk/idm-garbage" "$ROOT/tests/guest/idm-garbage.c" ||
-	! mkfs.ext4 -q -d "$T_TMP/disk" "$T_TMP/disk.img" 8M >/dev/null 2>&1; then
+if ! guest_disk "$T_TMP/disk.img" "$T_TMP/disk" "$ROOT/tests/guest/idm-garbage.c"; then
 	fail "setup" "cannot build the guest helper disk"
 	exit 0
 fi

@@ -24,20 +24,11 @@ ldd "$VMM" 2>/dev/null | grep -q libasan && asan=true
 
 mkdir -p "$T_TMP/disk"
 echo "hello from the host" >"$T_TMP/disk/hello"
-if ! gcc -static -O2 -o "$T_TMP/disk/vsock-echo" "$ROOT/tests/guest/vsock-echo.c" ||
-	! mkfs.ext4 -q -d "$T_TMP/disk" "$T_TMP/disk.img" 8M >/dev/null 2>&1; then
+if ! guest_disk "$T_TMP/disk.img" "$T_TMP/disk" "$ROOT/tests/guest/vsock-echo.c"; then
 	fail "setup" "cannot build the guest helper disk"
 	exit 0
 fi
 truncate -s 1M "$T_TMP/raw.img"
-
-pids=()
-cleanup() {
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-	for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
-	rm -rf "$T_TMP"
-}
-trap cleanup EXIT
 
 zx() { timeout 30 "$ZONE" exec "$@"; }
 

@@ -12,20 +12,10 @@ need "mkfs.ext4" command -v mkfs.ext4
 need "python3" command -v python3
 need "static gcc" gcc -static -o "$T_TMP/true" -x c - <<<'int main(void){return 0;}'
 
-mkdir -p "$T_TMP/disk"
-if ! gcc -static -O2 -o "$T_TMP/disk/vsock-echo" "$ROOT/tests/guest/vsock-echo.c" ||
-	! mkfs.ext4 -q -d "$T_TMP/disk" "$T_TMP/disk.img" 8M >/dev/null 2>&1; then
+if ! guest_disk "$T_TMP/disk.img" "$T_TMP/disk" "$ROOT/tests/guest/vsock-echo.c"; then
 	fail "setup" "cannot build the guest helper disk"
 	exit 0
 fi
-
-pids=()
-cleanup() {
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-	for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
-	rm -rf "$T_TMP"
-}
-trap cleanup EXIT
 
 # start_zone NAME GUEST_SCRIPT: boots a zone with --vsock $T_TMP/NAME.sock
 start_zone() {
