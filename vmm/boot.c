@@ -55,8 +55,7 @@ char *find_boot_file(const char *explicit_path, const char *env, const char *con
 	return NULL;
 }
 
-/* The initramfs and the per-boot archive go at the top of low RAM, clear
- * of the kernel image. */
+/* The initramfs goes at the top of low RAM, clear of the kernel image. */
 static int load_initrd(struct vm *vm, const struct boot_config *bc, uint64_t kernel_end,
 		       uint64_t *gpa, uint64_t *size)
 {
@@ -75,10 +74,10 @@ static int load_initrd(struct vm *vm, const struct boot_config *bc, uint64_t ker
 	} else {
 		st.st_size = 0;
 	}
-	total = ALIGN_UP((uint64_t)st.st_size, 4) + bc->extra_initrd_len;
+	total = st.st_size;
 	if (!total)
 		return 0;
-	top = (vm->mem.low_size - (1ULL << 20)) & ~0xfffULL;
+	top = vm->mem.low_size & ~0xfffULL;
 	if (total > top || (start = (top - total) & ~0xfffULL) < ALIGN_UP(kernel_end, 4096))
 		return zerr(0, "initrd (%llu bytes) does not fit in guest memory next to the kernel",
 			    (unsigned long long)total);
@@ -87,9 +86,6 @@ static int load_initrd(struct vm *vm, const struct boot_config *bc, uint64_t ker
 		return zerr(EFAULT, "initrd placement");
 	if (st.st_size && read_all(fd, dst, st.st_size) != st.st_size)
 		return zerr(errno, "short read on initrd %s", bc->initrd);
-	if (bc->extra_initrd_len)
-		memcpy(dst + ALIGN_UP((uint64_t)st.st_size, 4), bc->extra_initrd,
-		       bc->extra_initrd_len);
 	*gpa = start;
 	*size = total;
 	return 0;

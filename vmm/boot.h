@@ -9,8 +9,6 @@
 struct boot_config {
 	const char *kernel;
 	const char *initrd;
-	const uint8_t *extra_initrd; /* appended cpio archive (per-boot config) */
-	size_t extra_initrd_len;
 	const char *cmdline; /* full kernel command line */
 };
 
