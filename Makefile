@@ -11,8 +11,10 @@ HOST_LIBS := -larchive -ljansson -lseccomp -lcap -lpthread -lcrypto
 # One folder per part of the architecture.  Files named main.c hold a
 # program's entry point; everything else goes into libzone.a.
 COMMON_SRCS  := $(wildcard common/*.c)
+# base/: guest memory and the event loop, below devices/ and vmm/.
+BASE_SRCS    := $(wildcard base/*.c)
 IDM_SRCS     := $(wildcard idm/*.c)
-VMM_SRCS     := $(filter-out vmm/main.c,$(wildcard vmm/*.c)) $(wildcard devices/*.c) $(wildcard jail/*.c)
+VMM_SRCS     := $(BASE_SRCS) $(filter-out vmm/main.c,$(wildcard vmm/*.c)) $(wildcard devices/*.c) $(wildcard jail/*.c)
 OCI_SRCS     := $(wildcard oci/*.c)
 RUNTIME_SRCS := $(filter-out %/main.c,$(wildcard runtime/*.c))
 CLI_SRCS     := $(filter-out cli/main.c,$(wildcard cli/*.c))

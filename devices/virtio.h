@@ -8,7 +8,7 @@
 #include <pthread.h>
 #include <stdint.h>
 #include "devices/virtqueue.h"
-#include "vmm/loop.h"
+#include "base/event_loop.h"
 
 #define VIRTIO_MAX_QUEUES 8
 

@@ -6,7 +6,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
-#include "vmm/memory.h"
+#include "base/guest_memory.h"
 
 #define VQ_MAX_SIZE  1024 /* largest queue we offer */
 #define VQ_MAX_CHAIN 128  /* longest descriptor chain we accept */

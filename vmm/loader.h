@@ -4,7 +4,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include "vmm/memory.h"
+#include "base/guest_memory.h"
 
 struct kernel_info {
 	uint64_t pvh_entry;  /* XEN_ELFNOTE_PHYS32_ENTRY */

@@ -2,7 +2,7 @@
 #ifndef ZONE_VMM_MPTABLE_H
 #define ZONE_VMM_MPTABLE_H
 
-#include "vmm/memory.h"
+#include "base/guest_memory.h"
 
 int mptable_write(struct guest_mem *m, int ncpus);
 

@@ -3,7 +3,7 @@
 #define ZONE_VMM_PVH_H
 
 #include <stdint.h>
-#include "vmm/memory.h"
+#include "base/guest_memory.h"
 
 #define E820_RAM      1
 #define E820_RESERVED 2

@@ -8,8 +8,8 @@
 #include <stdint.h>
 #include "devices/serial.h"
 #include "devices/virtio.h"
-#include "vmm/loop.h"
-#include "vmm/memory.h"
+#include "base/event_loop.h"
+#include "base/guest_memory.h"
 
 #define VM_MAX_VIRTIO 16
 #define VM_MAX_CPUS 64

@@ -14,7 +14,7 @@
  * exits. */
 #include "devices/virtio_blk.h"
 #include "devices/virtqueue.h"
-#include "vmm/memory.h"
+#include "base/guest_memory.h"
 #include "common/zerr.h"
 
 #include <linux/virtio_blk.h>

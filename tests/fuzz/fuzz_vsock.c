@@ -26,7 +26,7 @@
  * what we send) abort when broken.  ZONE_FUZZ_SEEDS=dir writes seeds. */
 #include "devices/vsock_conn.h"
 #include "devices/vsock_packet.h"
-#include "vmm/memory.h"
+#include "base/guest_memory.h"
 
 #include <errno.h>
 #include <linux/virtio_ring.h>

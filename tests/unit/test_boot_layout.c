@@ -2,7 +2,7 @@
  * Intel MP table that the guest reads at boot. */
 #include "tests/unit/check.h"
 #include "vmm/layout.h"
-#include "vmm/memory.h"
+#include "base/guest_memory.h"
 #include "vmm/mptable.h"
 #include "vmm/pvh.h"
 #include "common/zerr.h"

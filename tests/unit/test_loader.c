@@ -2,7 +2,7 @@
  * hostile), plus the real PVM guest kernel. */
 #include "tests/unit/check.h"
 #include "vmm/loader.h"
-#include "vmm/memory.h"
+#include "base/guest_memory.h"
 #include "common/zerr.h"
 
 #include <elf.h>

@@ -2,7 +2,7 @@
  * stands in for guest RAM (ASan flags any access outside it). */
 #include "tests/unit/check.h"
 #include "devices/virtqueue.h"
-#include "vmm/memory.h"
+#include "base/guest_memory.h"
 #include "common/zerr.h"
 
 #include <linux/virtio_ring.h>

@@ -1,7 +1,8 @@
-/* The VMM's event loop: one epoll thread that runs device work (queue
- * notifications via ioeventfd, host-side fds such as stdin or sockets). */
-#ifndef ZONE_VMM_LOOP_H
-#define ZONE_VMM_LOOP_H
+/* The event loop, a base layer below devices/ and vmm/: one epoll thread
+ * that runs device work (queue notifications via ioeventfd, host-side fds
+ * such as stdin or sockets). */
+#ifndef ZONE_BASE_EVENT_LOOP_H
+#define ZONE_BASE_EVENT_LOOP_H
 
 #include <stdint.h>
 

@@ -1,4 +1,4 @@
-#include "vmm/loop.h"
+#include "base/event_loop.h"
 #include "common/zerr.h"
 
 #include <errno.h>

@@ -1,4 +1,4 @@
-#include "vmm/memory.h"
+#include "base/guest_memory.h"
 #include "common/zerr.h"
 
 #include <errno.h>

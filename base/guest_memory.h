@@ -1,7 +1,7 @@
 /* Guest RAM: one memfd, mapped once in the VMM.  RAM below the 32-bit MMIO
  * hole sits at GPA 0; the rest (if any) starts at 4 GiB. */
-#ifndef ZONE_VMM_MEMORY_H
-#define ZONE_VMM_MEMORY_H
+#ifndef ZONE_BASE_GUEST_MEMORY_H
+#define ZONE_BASE_GUEST_MEMORY_H
 
 #include <stddef.h>
 #include <stdint.h>
