@@ -42,6 +42,17 @@ check() {
 	if "$@"; then pass "$name"; else fail "$name" "command failed: $*"; fi
 }
 
+# wait_for SECS CMD...: poll CMD every 50 ms until it succeeds (0) or SECS
+# pass (1).  For readiness (a socket appearing, a process gone): fixed
+# sleeps fail on a loaded machine.
+wait_for() {
+	local deadline=$((SECONDS + $1)); shift
+	until "$@" >/dev/null 2>&1; do
+		[ $SECONDS -ge $deadline ] && return 1
+		sleep 0.05
+	done
+}
+
 # A test that needs something the machine lacks fails and says what.
 need() {
 	local what=$1; shift

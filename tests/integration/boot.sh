@@ -108,7 +108,8 @@ for _ in $(seq 50); do grep -q started "$T_TMP/k.out" && break; sleep 0.1; done
 kids=$(pgrep -P $pid | tr '\n' ' ')
 kill -9 $pid
 wait $pid 2>/dev/null
-sleep 0.2
+gone() { local p; for p in "$@"; do [ -d /proc/$p ] && return 1; done; return 0; }
+wait_for 5 gone $pid $kids
 left=""
 for p in $pid $kids; do [ -d /proc/$p ] && left="$left $p"; done
 expect_eq "kill -9: zone was running" "started" "$(head -1 "$T_TMP/k.out")"
