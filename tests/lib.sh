@@ -61,3 +61,15 @@ need() {
 		exit 0
 	fi
 }
+
+# need_kvm: /dev/kvm, and when it is missing, why (a kvm_pvm module that did
+# not bind says so in the kernel log).
+need_kvm() {
+	[ -w /dev/kvm ] && return 0
+	local why="/dev/kvm (KVM or KVM-PVM)" said
+	if [ -d /sys/module/kvm_pvm ] && [ ! -e /dev/kvm ]; then
+		said=$(dmesg 2>/dev/null | grep -m1 -o 'kvm-pvm: .*not binding')
+		why="$why: the kvm_pvm module is loaded but registered no device${said:+ ('$said')}"
+	fi
+	need "$why" false
+}

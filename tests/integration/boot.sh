@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Zones boot: zone-vmm runs the real guest kernel with zone-init under KVM.
 source "$(dirname "$0")/../lib.sh"
-need "/dev/kvm (KVM or KVM-PVM)" test -c /dev/kvm
+need_kvm
 need "build/zone-vmm (run make)" test -x "$VMM"
 need "mkfs.ext4 (e2fsprogs)" command -v mkfs.ext4
 need "debugfs (e2fsprogs)" command -v debugfs

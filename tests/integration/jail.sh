@@ -9,7 +9,7 @@ source "$(dirname "$0")/../lib.sh"
 ZONE=$BUILD/zone
 CLIENT="python3 $ROOT/tests/integration/vsock_client.py"
 
-need "/dev/kvm" test -w /dev/kvm
+need_kvm
 need "root (namespaces, /proc of the jailed process)" test "$(id -u)" -eq 0
 need "zone-vmm (make build/zone-vmm)" test -x "$VMM"
 need "zone CLI (make build/zone)" test -x "$ZONE"

@@ -6,7 +6,7 @@
 source "$(dirname "$0")/../lib.sh"
 CLIENT="python3 $ROOT/tests/integration/vsock_client.py"
 
-need "/dev/kvm" test -w /dev/kvm
+need_kvm
 need "zone-vmm (make build/zone-vmm)" test -x "$VMM"
 need "mkfs.ext4" command -v mkfs.ext4
 need "python3" command -v python3
