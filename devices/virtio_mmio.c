@@ -123,7 +123,7 @@ static uint32_t reg_read(struct virtio_dev *d, uint64_t off)
 		return d->dev_feat_sel == 0 ? (uint32_t)f : d->dev_feat_sel == 1 ? f >> 32 : 0;
 	case VIRTIO_MMIO_QUEUE_NUM_MAX: return q ? d->ops->queue_max : 0;
 	case VIRTIO_MMIO_QUEUE_READY: return q ? q->ready : 0;
-	case VIRTIO_MMIO_INTERRUPT_STATUS: return d->isr;
+	case VIRTIO_MMIO_INTERRUPT_STATUS: return d->isr | d->isr_sticky;
 	case VIRTIO_MMIO_STATUS: return d->status;
 	case VIRTIO_MMIO_CONFIG_GENERATION: return d->config_generation;
 	case VIRTIO_MMIO_QUEUE_DESC_LOW: return q ? (uint32_t)q->desc_gpa : 0;
