@@ -29,7 +29,7 @@ int fs_share_parse(char *arg, struct fs_share *s)
 
 	memset(s, 0, sizeof(*s));
 	if (!eq || eq == arg)
-		return zerr(EINVAL, "--fs %s: expected TAG=HOSTPATH[,ro]", arg);
+		return zerr(0, "--fs %s: expected TAG=HOSTPATH[,ro]", arg);
 	*eq = 0;
 	s->tag = arg;
 	s->path = eq + 1;
@@ -39,9 +39,9 @@ int fs_share_parse(char *arg, struct fs_share *s)
 		*comma = 0;
 	}
 	if (strlen(s->tag) > 36)
-		return zerr(EINVAL, "--fs %s: the tag is longer than 36 bytes", s->tag);
+		return zerr(0, "--fs %s: the tag is longer than 36 bytes", s->tag);
 	if (s->path[0] != '/')
-		return zerr(EINVAL, "--fs %s: host path '%s' is not absolute", s->tag, s->path);
+		return zerr(0, "--fs %s: host path '%s' is not absolute", s->tag, s->path);
 	return 0;
 }
 
@@ -128,11 +128,11 @@ int virtiofsd_start(const struct fs_share *s, pid_t *pid)
 	struct stat st;
 
 	if (s->path[0] != '/')
-		return zerr(EINVAL, "share %s: host path '%s' is not absolute", s->tag, s->path);
+		return zerr(0, "share %s: host path '%s' is not absolute", s->tag, s->path);
 	if (stat(s->path, &st) < 0)
 		return zerr(errno, "share %s: host path %s", s->tag, s->path);
 	if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode))
-		return zerr(EINVAL, "share %s: %s is neither a directory nor a regular file",
+		return zerr(0, "share %s: %s is neither a directory nor a regular file",
 			    s->tag, s->path);
 	if (!mkdtemp(dir))
 		return zerr(errno, "share %s: private socket directory", s->tag);
