@@ -292,6 +292,15 @@ static void test_io(struct tdev *t)
 	CHECK(!strcmp(buf, data) && stat(hostpath, &st) == 0 && (st.st_mode & 07777) == 0640,
 	      "the host sees the file the guest created, content and mode");
 
+	/* a guest root cannot make device nodes on the host (modcaps=-mknod) */
+	struct fuse_mknod_in mk = { .mode = S_IFCHR | 0666, .rdev = (1 << 8) | 3 };
+	memcpy(args, &mk, sizeof(mk));
+	memcpy(args + sizeof(mk), "nulldev", 8);
+	o = call(t, FUSE_MKNOD, FUSE_ROOT_ID, args, sizeof(mk) + 8);
+	snprintf(hostpath, sizeof(hostpath), "%s/nulldev", dir);
+	CHECK(o && o->error == -EPERM && lstat(hostpath, &st) < 0,
+	      "MKNOD of a character device is refused on the host (EPERM)");
+
 	/* a request the back end will never see kicked: pending at the kill */
 	uint16_t pending = post(t, FUSE_GETATTR, nodeid, &ga, sizeof(ga), false);
 	CHECK(kill(t->pid, SIGKILL) == 0 && waitpid(t->pid, NULL, 0) == t->pid,
