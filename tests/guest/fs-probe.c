@@ -9,7 +9,10 @@
  *                                  <first bytes>" for every handle that
  *                                  opens and "HANDLES n" at the end
  *   fs-probe euid                  print the effective uid (run on the
- *                                  host from a copy made setuid inside) */
+ *                                  host from a copy made setuid inside)
+ *   fs-probe now                   monotonic clock in ns (bench/fs)
+ *   fs-probe randread FILE SECS    random 4 KiB preads over FILE for SECS
+ *                                  seconds; prints reads per second */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -19,6 +22,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/xattr.h>
+#include <time.h>
 #include <unistd.h>
 
 static int xattr(const char *path)
@@ -91,8 +95,48 @@ static int handles(const char *dir, const char *file)
 	return 0;
 }
 
+static long long now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static int randread(const char *path, const char *secs)
+{
+	int fd = open(path, O_RDONLY);
+	struct stat st;
+	long long end, n = 0, t0 = now_ns();
+	uint64_t x = 88172645463325252ull; /* xorshift: no libc RNG state */
+	char buf[4096];
+
+	if (fd < 0 || fstat(fd, &st) < 0 || st.st_size < 4096) {
+		perror(path);
+		return 1;
+	}
+	end = t0 + atoll(secs) * 1000000000LL;
+	while (now_ns() < end) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		if (pread(fd, buf, 4096, (off_t)(x % (uint64_t)(st.st_size / 4096)) * 4096) != 4096) {
+			perror("pread");
+			return 1;
+		}
+		n++;
+	}
+	printf("%lld\n", n * 1000000000LL / (now_ns() - t0));
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc == 2 && !strcmp(argv[1], "now")) {
+		printf("%lld\n", now_ns());
+		return 0;
+	}
+	if (argc == 4 && !strcmp(argv[1], "randread"))
+		return randread(argv[2], argv[3]);
 	if (argc == 3 && !strcmp(argv[1], "xattr"))
 		return xattr(argv[2]);
 	if (argc == 4 && !strcmp(argv[1], "utimes"))
@@ -103,6 +147,7 @@ int main(int argc, char **argv)
 	}
 	if (argc == 4 && !strcmp(argv[1], "handles"))
 		return handles(argv[2], argv[3]);
-	fprintf(stderr, "usage: fs-probe xattr PATH | utimes PATH SECS | handles DIR FILE | euid\n");
+	fprintf(stderr, "usage: fs-probe xattr PATH | utimes PATH SECS | handles DIR FILE | euid\n"
+			"       | now | randread FILE SECS\n");
 	return 2;
 }
