@@ -140,6 +140,10 @@ static int parse_args(int argc, char **argv, struct options *o)
 				return zerr(0, "at most %d --fs options", MAX_SHARES);
 			if (fs_share_parse(optarg, &o->shares[o->nshares]) < 0)
 				return -1;
+			/* checked again when virtiofsd starts; here for a clear early error */
+			if (access(o->shares[o->nshares].path, F_OK) < 0)
+				return zerr(0, "--fs %s: %s: %s", o->shares[o->nshares].tag,
+					    o->shares[o->nshares].path, strerror(errno));
 			o->nshares++;
 			break;
 		case 'i': o->interactive = true; break;

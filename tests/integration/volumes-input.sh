@@ -54,3 +54,23 @@ n=$(find "$ZONE_ROOT/containers" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l)
 expect_eq "no container state left behind" 0 "$n"
 left=$(pgrep -f -- "$T_TMP" | grep -v "^$$\$" | tr '\n' ' ')
 expect_eq "no zone-vmm or virtiofsd left running" "" "$left"
+
+# zone-vmm --fs refuses bad shares before it opens /dev/kvm (exit 2, one line)
+bad_vmm() { # NAME TEXT ARG
+	local rc
+	timeout 20 "$VMM" --fs "$3" -- true >"$T_TMP/out" 2>"$T_TMP/err"
+	rc=$?
+	if [ "$rc" -eq 2 ] && [ "$(wc -l <"$T_TMP/err")" -eq 1 ] && grep -q -- "$2" "$T_TMP/err"; then
+		pass "$1"
+	else
+		fail "$1" "exit $rc, stderr: $(head -c 300 "$T_TMP/err")"
+	fi
+}
+if [ -x "$VMM" ]; then
+	bad_vmm "zone-vmm --fs missing path" "No such file or directory" "a=$T_TMP/missing"
+	bad_vmm "zone-vmm --fs relative path" "not absolute" "a=dir"
+	bad_vmm "zone-vmm --fs without a tag" "expected TAG=HOSTPATH" "=$T_TMP/dir"
+	bad_vmm "zone-vmm --fs tag over 36 bytes" "longer than 36" "$(printf 't%.0s' $(seq 40))=$T_TMP/dir"
+else
+	fail "zone-vmm --fs bad input" "missing: zone-vmm (make build/zone-vmm)"
+fi
