@@ -259,9 +259,12 @@ vmm=$(state "$id" vmm_pid)
 kids=$(vfsd_children "$vmm")
 [ -n "$kids" ] && pass "zone-vmm runs a virtiofsd per share" || fail "zone-vmm runs a virtiofsd per share"
 kill -9 "$vmm" 2>/dev/null
-sleep 1
-left=""
-for p in $kids; do kill -0 "$p" 2>/dev/null && left="$left $p"; done
+for _ in $(seq 200); do # PDEATHSIG is immediate; allow a loaded machine 10 s
+	left=""
+	for p in $kids; do kill -0 "$p" 2>/dev/null && left="$left $p"; done
+	[ -z "$left" ] && break
+	sleep 0.05
+done
 expect_eq "no virtiofsd survives its zone-vmm (SIGKILLed)" "" "$left"
 z rm -f "$id" >/dev/null 2>&1
 
@@ -275,6 +278,6 @@ else
 fi
 
 # --- nothing left running
-sleep 1
+for _ in $(seq 200); do [ -z "$(vmm_pids)$(vfsd_pids)" ] && break; sleep 0.05; done
 expect_eq "no zone-vmm left" "" "$(vmm_pids)"
 expect_eq "no virtiofsd left" "" "$(vfsd_pids)"
