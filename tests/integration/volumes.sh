@@ -125,11 +125,11 @@ z rm -f "$id" >/dev/null 2>&1
 # --- :ro refuses writes with EROFS (the guest mount and virtiofsd's ro bind)
 out=$(zrun -v "$VOL:/vol:ro" demo sh -c 'cat /vol/g; echo x >/vol/ro-test; echo rc=$?' 2>&1)
 case "$out" in
-hel*"Read-only file system"*"rc=1"*) pass ":ro: reads work, writes fail with EROFS" ;;
+hel*"Read-only file system"*"rc="[1-9]*) pass ":ro: reads work, writes fail with EROFS" ;;
 *) fail ":ro: reads work, writes fail with EROFS" "$out" ;;
 esac
 out=$(zrun --mount "type=bind,src=$VOL,dst=/vol,readonly" demo sh -c 'mkdir /vol/ro-dir 2>&1; echo rc=$?')
-case "$out" in *"Read-only file system"*"rc=1"*) pass "--mount readonly: EROFS" ;;
+case "$out" in *"Read-only file system"*"rc="[1-9]*) pass "--mount readonly: EROFS" ;;
 *) fail "--mount readonly: EROFS" "$out" ;; esac
 check "host: nothing written through :ro" test ! -e "$VOL/ro-test" -a ! -e "$VOL/ro-dir"
 
@@ -157,15 +157,18 @@ else
 fi
 rm -f "$VOL/big"
 
-# --- a single file, read-only and read-write; its siblings stay out
+# --- a single file, read-only and read-write (its share holds only that
+# file: test_virtio_fs checks the siblings are not in it)
 echo "one file" >"$OUTSIDE/single.conf"
-echo "sibling secret" >"$OUTSIDE/sibling"
-expect_eq "a file bind-mounted :ro" "one file" \
-	"$(zrun -v "$OUTSIDE/single.conf:/etc/single.conf:ro" demo cat /etc/single.conf 2>&1)"
-out=$(zrun -v "$OUTSIDE/single.conf:/etc/single.conf" demo sh -c '
-	echo changed >/etc/single.conf; ls -a /etc/single.conf/.. | grep -c sibling' 2>&1)
-expect_eq "a file bind-mounted rw: written through, no sibling visible" "0 changed" \
-	"$out $(cat "$OUTSIDE/single.conf")"
+out=$(zrun -v "$OUTSIDE/single.conf:/etc/single.conf:ro" demo sh -c '
+	cat /etc/single.conf; echo x >>/etc/single.conf; echo rc=$?' 2>&1)
+case "$out" in
+"one file"*"Read-only file system"*"rc="[1-9]*) pass "a file bind-mounted :ro: read, not written" ;;
+*) fail "a file bind-mounted :ro: read, not written" "$out" ;;
+esac
+zrun -v "$OUTSIDE/single.conf:/etc/single.conf" demo sh -c 'echo changed >/etc/single.conf'
+expect_eq "a file bind-mounted rw: written through to the host file" "changed" \
+	"$(cat "$OUTSIDE/single.conf")"
 
 # --- tmpfs mounts
 out=$(zrun --tmpfs /scratch:size=1m --mount type=tmpfs,dst=/s2,tmpfs-size=2m demo \
