@@ -132,6 +132,9 @@ static uint32_t reg_read(struct virtio_dev *d, uint64_t off)
 	case VIRTIO_MMIO_QUEUE_AVAIL_HIGH: return q ? q->avail_gpa >> 32 : 0;
 	case VIRTIO_MMIO_QUEUE_USED_LOW: return q ? (uint32_t)q->used_gpa : 0;
 	case VIRTIO_MMIO_QUEUE_USED_HIGH: return q ? q->used_gpa >> 32 : 0;
+	/* no shared memory regions (virtio-fs DAX): length -1 says "none" */
+	case VIRTIO_MMIO_SHM_LEN_LOW: case VIRTIO_MMIO_SHM_LEN_HIGH:
+	case VIRTIO_MMIO_SHM_BASE_LOW: case VIRTIO_MMIO_SHM_BASE_HIGH: return 0xffffffff;
 	default: return 0;
 	}
 }
