@@ -74,8 +74,15 @@ static int add(json_t *mounts, const char *flag, json_t *m)
 	return json_array_append_new(mounts, m) < 0 ? zerr(ENOMEM, "mounts") : 0;
 }
 
+/* Mount flags a bind mount gets inside: nosuid and nodev unless asked
+ * (the host path is the host's; its setuid files and devices are not the
+ * container's to use). */
+struct bind_opts {
+	bool ro, suid, dev, noexec;
+};
+
 static int add_bind(json_t *mounts, const char *flag, const char *src, const char *dst,
-		    bool ro)
+		    const struct bind_opts *o)
 {
 	char target[PATH_MAX], *real;
 	struct stat st;
@@ -101,9 +108,9 @@ static int add_bind(json_t *mounts, const char *flag, const char *src, const cha
 	real = realpath(src, NULL);
 	if (!real)
 		return zerr(errno, "%s: %s", flag, src);
-	m = json_pack("{s:s, s:s, s:s, s:b, s:b, s:b, s:b}", "type", "bind", "source", real,
-		      "target", target, "ro", ro, "file", S_ISREG(st.st_mode), "nosuid", 1,
-		      "nodev", 1);
+	m = json_pack("{s:s, s:s, s:s, s:b, s:b, s:b, s:b, s:b}", "type", "bind", "source", real,
+		      "target", target, "ro", o->ro, "file", S_ISREG(st.st_mode), "nosuid",
+		      !o->suid, "nodev", !o->dev, "noexec", o->noexec);
 	free(real);
 	if (!m)
 		return zerr(ENOMEM, "mounts");
@@ -114,7 +121,7 @@ int mount_flag_volume(json_t *mounts, const char *arg)
 {
 	z_autofree char *copy = strdup(arg);
 	char *src, *dst, *opts;
-	bool ro = false;
+	struct bind_opts bo = { 0 };
 
 	if (!copy)
 		return zerr(ENOMEM, "-v");
@@ -127,14 +134,21 @@ int mount_flag_volume(json_t *mounts, const char *arg)
 	if (opts) {
 		*opts++ = 0;
 		for (char *o = strtok(opts, ","); o; o = strtok(NULL, ","))
-			if (!strcmp(o, "ro"))
-				ro = true;
-			else if (!strcmp(o, "rw"))
-				ro = false;
+			if (!strcmp(o, "ro") || !strcmp(o, "rw"))
+				bo.ro = o[1] == 'o';
+			else if (!strcmp(o, "suid") || !strcmp(o, "nosuid"))
+				bo.suid = o[0] == 's';
+			else if (!strcmp(o, "dev") || !strcmp(o, "nodev"))
+				bo.dev = o[0] == 'd';
+			else if (!strcmp(o, "exec") || !strcmp(o, "noexec"))
+				bo.noexec = o[0] == 'n';
+			else if (!strcmp(o, "z") || !strcmp(o, "Z"))
+				; /* SELinux relabeling: no SELinux labels in a zone */
 			else
-				return zerr(0, "-v %s: unknown option '%s' (ro or rw)", arg, o);
+				return zerr(0, "-v %s: unknown option '%s' (ro, rw, [no]suid, [no]dev, "
+					       "[no]exec, z, Z)", arg, o);
 	}
-	return add_bind(mounts, "-v", src, dst, ro);
+	return add_bind(mounts, "-v", src, dst, &bo);
 }
 
 /* "ro", "readonly", "ro=true", "readonly=false"...: 1, 0, or -1 if it is
@@ -197,7 +211,7 @@ int mount_flag_mount(json_t *mounts, const char *arg)
 			return zerr(0, "--mount %s: type=bind needs src=HOSTPATH", arg);
 		if (size || mode)
 			return zerr(0, "--mount %s: tmpfs options on a bind mount", arg);
-		return add_bind(mounts, "--mount", src, dst, ro);
+		return add_bind(mounts, "--mount", src, dst, &(struct bind_opts){ .ro = ro });
 	}
 	if (!strcmp(type, "tmpfs")) {
 		char target[PATH_MAX];

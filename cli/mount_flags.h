@@ -8,7 +8,9 @@
 
 #include <jansson.h>
 
-/* -v HOSTPATH:CTRPATH[:ro|rw] */
+/* -v HOSTPATH:CTRPATH[:OPTS], OPTS comma-separated among ro, rw, [no]suid,
+ * [no]dev, [no]exec and z/Z (accepted, no SELinux here); nosuid,nodev by
+ * default */
 int mount_flag_volume(json_t *mounts, const char *arg);
 /* --mount type=bind,src=HOSTPATH,dst=CTRPATH[,ro|readonly[=true|false]]
  * --mount type=tmpfs,dst=CTRPATH[,tmpfs-size=SIZE][,tmpfs-mode=OCTAL][,ro] */

@@ -62,9 +62,17 @@ int main(void)
 	mounts_free_args(args);
 	json_decref(cfg);
 
+	snprintf(arg, sizeof(arg), "%s:/opts:rw,suid,noexec,Z", dir);
+	CHECK(mount_flag_volume(ms, arg) == 0, "-v with podman's options accepted");
+	m = json_array_get(ms, json_array_size(ms) - 1);
+	CHECK(json_is_false(json_object_get(m, "nosuid")) && json_is_true(json_object_get(m, "nodev")) &&
+		      json_is_true(json_object_get(m, "noexec")) && json_is_false(json_object_get(m, "ro")),
+	      "-v options: suid asked, nodev by default, noexec");
+	json_array_remove(ms, json_array_size(ms) - 1);
+
 	static const char *const bad_v[] = { "rel/dir:/x", "./d:/x", "name:/x", "/no/such/dir:/x",
 					     "/tmp:/proc", "/tmp:/proc/sys", "/tmp:/a/../sys",
-					     "/tmp:x", "/tmp:/", "/tmp:/x:z", "/tmp", "/dev/null:/x" };
+					     "/tmp:x", "/tmp:/", "/tmp:/x:bogus", "/tmp", "/dev/null:/x" };
 	for (size_t i = 0; i < sizeof(bad_v) / sizeof(*bad_v); i++) {
 		char name[128];
 		snprintf(name, sizeof(name), "-v %s refused with one line", bad_v[i]);
