@@ -227,12 +227,20 @@ static int add_devices(struct options *o, struct vm *vm, struct loop *loop,
 			return -1;
 		}
 	}
-	/* virtiofsd runs outside the jail, started before it */
+	/* virtiofsd runs outside the jail, started before it: all of them
+	 * first, so they come up in parallel, then one handshake each */
+	int fs_fds[MAX_SHARES];
+	for (int i = 0; i < o->nshares; i++)
+		fs_fds[i] = virtiofsd_start(&o->shares[i], &o->share_pids[i]);
 	for (int i = 0; i < o->nshares; i++) {
-		int fd = virtiofsd_start(&o->shares[i], &o->share_pids[i]);
-		struct virtio_fs *fs = fd < 0 ? NULL : virtio_fs_new(o->shares[i].tag, fd, &vm->mem, loop);
+		struct virtio_fs *fs = NULL;
+		if (fs_fds[i] >= 0)
+			fs = virtio_fs_new(o->shares[i].tag, fs_fds[i], &vm->mem, loop);
 		if (!fs || vm_add_virtio(vm, virtio_fs_dev(fs)) < 0) {
 			virtio_fs_free(fs);
+			for (int j = i + 1; j < o->nshares; j++)
+				if (fs_fds[j] >= 0)
+					close(fs_fds[j]);
 			return -1;
 		}
 	}
