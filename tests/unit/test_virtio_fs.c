@@ -479,6 +479,8 @@ int main(void)
 	pthread_t th;
 	char filepath[300];
 
+	/* lines reach the log even if a back end takes the test down */
+	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (geteuid() != 0 || access(VIRTIOFSD_PATH, X_OK) < 0) {
 		CHECK(0, "needs root and " VIRTIOFSD_PATH " (scripts/setup.sh installs it)");
 		CHECK_DONE();
