@@ -19,6 +19,8 @@ struct virtio_fs;
 struct virtio_fs *virtio_fs_new(const char *tag, int backend_fd, const struct guest_mem *mem,
 				struct loop *loop);
 struct virtio_dev *virtio_fs_dev(struct virtio_fs *fs);
+/* Only once the loop no longer runs (as vm_free_virtio is called): a
+ * callback of the device may be running on the loop thread otherwise. */
 void virtio_fs_free(struct virtio_fs *fs);
 /* true once the back end is gone and the device answers EIO itself */
 bool virtio_fs_backend_lost(struct virtio_fs *fs);

@@ -51,6 +51,8 @@ struct tdev {
 	int irqfd;
 	int kick[VIRTIO_FS_QUEUES];
 	uint64_t ring_base; /* queue q's rings at ring_base + q * 0x3000 */
+	pthread_t loop_thread; /* runs the device's own loop (start_dev) */
+	bool has_thread;
 	uint16_t avail_idx[VIRTIO_FS_QUEUES];
 };
 
@@ -82,13 +84,25 @@ static void *loop_thread(void *arg)
 	return NULL;
 }
 
+/* Each device gets a loop of its own, stopped before the device is freed
+ * (zone-vmm frees devices only once its loop has returned). with_thread:
+ * run it on a new thread now (the jailed case starts its own). */
 static int start_dev(struct tdev *t, const char *tag, const char *path, bool ro,
-		     uint64_t ring_base)
+		     uint64_t ring_base, bool with_thread)
 {
 	struct fs_share s = { .tag = tag, .path = path, .readonly = ro };
-	int fd = virtiofsd_start(&s, &t->pid);
+	int fd;
 
 	t->ring_base = ring_base;
+	loop = loop_new();
+	if (!loop)
+		return -1;
+	if (with_thread) {
+		if (pthread_create(&t->loop_thread, NULL, loop_thread, NULL))
+			return -1;
+		t->has_thread = true;
+	}
+	fd = virtiofsd_start(&s, &t->pid);
 	if (fd < 0)
 		return -1;
 	t->fs = virtio_fs_new(tag, fd, &gm, loop);
@@ -364,11 +378,18 @@ static void test_file_share(struct tdev *t)
 
 static void stop_dev(struct tdev *t)
 {
+	if (t->has_thread) {
+		loop_stop(loop, 0);
+		pthread_join(t->loop_thread, NULL);
+		t->has_thread = false;
+	}
 	for (unsigned q = 0; q < VIRTIO_FS_QUEUES; q++) {
 		loop_del(loop, t->kick[q]);
 		close(t->kick[q]);
 	}
 	virtio_fs_free(t->fs);
+	loop_free(loop);
+	loop = NULL;
 	close(t->irqfd);
 	if (t->pid > 0)
 		CHECK(virtiofsd_reap(t->pid, 5000) == 0, "virtiofsd exits when its socket closes");
@@ -414,8 +435,7 @@ static void jailed_child(int to_parent, int from_parent)
 	pthread_t th;
 	char go;
 
-	if (gmem_create(&gm, RAM) < 0 || !(loop = loop_new()) ||
-	    start_dev(&t, "jailed", dir, false, 0x40000) < 0 ||
+	if (gmem_create(&gm, RAM) < 0 || start_dev(&t, "jailed", dir, false, 0x40000, false) < 0 ||
 	    write(to_parent, &t.pid, sizeof(t.pid)) != sizeof(t.pid))
 		syscall(SYS_exit_group, 90);
 	/* threads are made before the filter (ASan's thread start calls
@@ -434,9 +454,10 @@ static void jailed_child(int to_parent, int from_parent)
 	o = call(&t, FUSE_GETATTR, FUSE_ROOT_ID, &(struct fuse_getattr_in){ 0 },
 		 sizeof(struct fuse_getattr_in));
 	CHECK(o && o->error == -EIO, "jailed: the back end's death noticed, EIO answered");
-	stop_dev(&t);
-	/* the loop thread is left running: under ASan a thread's exit calls
-	 * sigaltstack, which the filter (rightly) does not allow */
+	CHECK(virtiofsd_reap(t.pid, 5000) == 0, "jailed: the dead back end is reaped");
+	/* the loop thread is left running and the device in place: under
+	 * ASan a thread's exit calls sigaltstack, which the filter (rightly)
+	 * does not allow, and a device is freed only once its loop stopped */
 	fflush(stdout);
 	/* the raw system call: ASan's _exit hooks call sigaltstack */
 	syscall(SYS_exit_group, check_failures ? 1 : 0);
@@ -476,7 +497,6 @@ static void test_jailed(void)
 int main(void)
 {
 	struct tdev t = { 0 }, ro = { 0 }, file = { 0 };
-	pthread_t th;
 	char filepath[300];
 
 	/* lines reach the log even if a back end takes the test down */
@@ -486,13 +506,12 @@ int main(void)
 		CHECK_DONE();
 	}
 	test_bad_share();
-	if (!mkdtemp(dir) || gmem_create(&gm, RAM) < 0 || !(loop = loop_new())) {
+	if (!mkdtemp(dir) || gmem_create(&gm, RAM) < 0) {
 		CHECK(0, "setup");
 		CHECK_DONE();
 	}
-	pthread_create(&th, NULL, loop_thread, NULL);
 
-	CHECK(start_dev(&t, "vol", dir, false, 0x10000) == 0, "virtiofsd started, handshake done");
+	CHECK(start_dev(&t, "vol", dir, false, 0x10000, true) == 0, "virtiofsd started, handshake done");
 	if (t.fs) {
 		CHECK(!memcmp(t.d->config, "vol", 4) && t.d->config_len == 40,
 		      "config space: tag and num_request_queues");
@@ -500,23 +519,20 @@ int main(void)
 		test_io(&t);
 		stop_dev(&t);
 	}
-	CHECK(start_dev(&ro, "ro", dir, true, 0x20000) == 0 && driver_init(&ro),
+	CHECK(start_dev(&ro, "ro", dir, true, 0x20000, true) == 0 && driver_init(&ro),
 	      "read-only share started");
 	if (ro.fs) {
 		test_readonly(&ro);
 		stop_dev(&ro);
 	}
 	snprintf(filepath, sizeof(filepath), "%s/hello.txt", dir);
-	CHECK(start_dev(&file, "file", filepath, false, 0x30000) == 0 && driver_init(&file),
+	CHECK(start_dev(&file, "file", filepath, false, 0x30000, true) == 0 && driver_init(&file),
 	      "file share started");
 	if (file.fs) {
 		test_file_share(&file);
 		stop_dev(&file);
 	}
 
-	loop_stop(loop, 0);
-	pthread_join(th, NULL);
-	loop_free(loop);
 	gmem_destroy(&gm);
 	test_jailed();
 	char cmd[300];
