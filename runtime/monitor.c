@@ -1,5 +1,6 @@
 #include "runtime/monitor.h"
 #include "runtime/logs.h"
+#include "runtime/mounts.h"
 #include "runtime/state.h"
 #include "common/util.h"
 #include "common/zerr.h"
@@ -111,15 +112,28 @@ static pid_t spawn_vmm(json_t *st, const char *sock, const char *log_path)
 	json_t *cfg = json_object_get(st, "config");
 	char disk[4200], cpus[16], mem[32];
 	const char *vmm = vmm_path();
+	/* volumes: one --fs share (and virtiofsd) per host path */
+	char **fs_args = mounts_vmm_args(cfg);
+	const char *argv[16 + 2 * 8 + 1] = { "zone-vmm" };
+	int argc = 1;
 	pid_t pid;
 
 	snprintf(disk, sizeof(disk), "%s,ro", json_string_value(json_object_get(st, "disk")));
 	snprintf(cpus, sizeof(cpus), "%d", (int)json_integer_value(json_object_get(cfg, "cpus")));
 	snprintf(mem, sizeof(mem), "%lldM",
 		 (long long)(json_integer_value(json_object_get(cfg, "memory")) >> 20));
+	if (!fs_args)
+		return -1;
+	for (const char *fixed[] = { "--vsock", sock, "--disk", disk, "--cpus", cpus, "--mem", mem,
+				     NULL }, **a = fixed; *a; a++)
+		argv[argc++] = *a;
+	for (char **a = fs_args; *a && argc < (int)ARRAY_SIZE(argv) - 1; a++)
+		argv[argc++] = *a;
 	pid = fork();
-	if (pid < 0)
+	if (pid < 0) {
+		mounts_free_args(fs_args);
 		return zerr(errno, "fork");
+	}
 	if (pid == 0) {
 		int fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
 		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
@@ -135,11 +149,11 @@ static pid_t spawn_vmm(json_t *st, const char *sock, const char *log_path)
 		dup2(null, 0);
 		dup2(fd >= 0 ? fd : null, 1);
 		dup2(fd >= 0 ? fd : null, 2);
-		execl(vmm, "zone-vmm", "--vsock", sock, "--disk", disk, "--cpus", cpus, "--mem", mem,
-		      (char *)NULL);
+		execv(vmm, (char **)argv);
 		dprintf(2, "zone: cannot run %s: %s\n", vmm, strerror(errno));
 		_exit(125);
 	}
+	mounts_free_args(fs_args);
 	return pid;
 }
 
@@ -297,6 +311,8 @@ int monitor_run(const char *root, json_t *st, const struct monitor_io *io, int *
 		zerr_prefix("setting up the container root");
 		goto fail;
 	}
+	if (mounts_apply(conn, cfg) < 0)
+		goto fail;
 
 	now_rfc3339(now, sizeof(now));
 	json_object_set_new(st, "status", json_string("running"));
