@@ -32,6 +32,8 @@ int idm_stats(struct idm_conn *c, uint32_t proc, struct idm_stats *out);
 int idm_shutdown(struct idm_conn *c);
 /* Mount the container root in the zone and make it zone-init's root. */
 int idm_rootfs(struct idm_conn *c, const struct idm_rootfs *r);
+/* Configure the zone interface with n->mac (addresses, routes, MTU, up). */
+int idm_netconf(struct idm_conn *c, const struct idm_netconf *n);
 
 /* Asynchronous WAIT: the EXIT arrives through idm_recv with m.id == *req. */
 int idm_send_wait(struct idm_conn *c, uint32_t proc, uint32_t *req);

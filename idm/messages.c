@@ -123,6 +123,12 @@ SCHEMA(rootfs_s, struct idm_rootfs,
        STR(4, struct idm_rootfs, hostname, true, 64),
        STR(5, struct idm_rootfs, hosts, false, 65536),
        STR(6, struct idm_rootfs, resolv_conf, false, 65536));
+SCHEMA(netconf_s, struct idm_netconf,
+       STR(1, struct idm_netconf, mac, true, 17),
+       U32(2, struct idm_netconf, mtu, false, 0, 65535),
+       STRV(3, struct idm_netconf, addrs, naddrs, false, 16),
+       STR(4, struct idm_netconf, gateway4, false, 64),
+       STR(5, struct idm_netconf, gateway6, false, 64));
 SCHEMA(started_s, struct idm_started,
        U32(1, struct idm_started, proc, true, 1, ANY),
        U32(2, struct idm_started, pid, true, 0, ANY));
@@ -196,6 +202,7 @@ static const struct {
 	[IDM_STATS_REPLY] = { "STATS_REPLY", &stats_s },
 	[IDM_SHUTDOWN] = { "SHUTDOWN", &empty },
 	[IDM_ROOTFS] = { "ROOTFS", &rootfs_s },
+	[IDM_NETCONF] = { "NETCONF", &netconf_s },
 };
 
 bool idm_type_valid(unsigned type)

@@ -36,6 +36,8 @@ enum idm_type {
 	IDM_STATS_REPLY,
 	IDM_SHUTDOWN,     /* request -> ACK, then the server returns */
 	IDM_ROOTFS,       /* request -> ACK: mount the container root and switch into it */
+	/* networking (keep these contiguous) */
+	IDM_NETCONF,      /* request -> ACK: configure a network interface (eth0) */
 	IDM_TYPE_END
 };
 
@@ -105,6 +107,17 @@ struct idm_rootfs {
 	char *hostname;
 	char *hosts;	   /* /etc/hosts content (optional) */
 	char *resolv_conf; /* /etc/resolv.conf content (optional) */
+};
+
+/* One network interface of the zone, found by its MAC address (the
+ * virtio-net device's): MTU, addresses, default routes, then up. */
+struct idm_netconf {
+	char *mac;	   /* "02:..": which interface */
+	uint32_t mtu;	   /* 0: keep the device's */
+	char **addrs;	   /* "10.88.0.2/16", IPv4 or IPv6 */
+	uint32_t naddrs;
+	char *gateway4;	   /* optional: default IPv4 route via this address */
+	char *gateway6;	   /* optional: default IPv6 route */
 };
 
 struct idm_started {
@@ -196,6 +209,7 @@ struct idm_msg {
 		struct idm_stats_req stats_req;
 		struct idm_stats stats;
 		struct idm_rootfs rootfs;
+		struct idm_netconf netconf;
 	} u;
 	struct idm_arena arena;
 };
