@@ -25,7 +25,7 @@ int inet_prefix_parse(const char *s, bool allow_bare, struct inet_prefix *p)
 
 	memset(p, 0, sizeof(*p));
 	if (alen == 0 || alen >= INET6_ADDRSTRLEN)
-		return zerr(EINVAL, "'%s' is not an IP address", s);
+		return zerr(0, "'%s' is not an IP address", s);
 	memcpy(buf, s, alen);
 	buf[alen] = 0;
 	if (inet_pton(AF_INET, buf, p->addr) == 1)
@@ -33,10 +33,10 @@ int inet_prefix_parse(const char *s, bool allow_bare, struct inet_prefix *p)
 	else if (inet_pton(AF_INET6, buf, p->addr) == 1)
 		p->family = AF_INET6, max = 128;
 	else
-		return zerr(EINVAL, "'%s' is not an IP address", s);
+		return zerr(0, "'%s' is not an IP address", s);
 	if (!slash) {
 		if (!allow_bare)
-			return zerr(EINVAL, "'%s' needs a prefix length (ADDR/LEN)", s);
+			return zerr(0, "'%s' needs a prefix length (ADDR/LEN)", s);
 		p->prefix = max;
 		return 0;
 	}
@@ -44,7 +44,7 @@ int inet_prefix_parse(const char *s, bool allow_bare, struct inet_prefix *p)
 	errno = 0;
 	unsigned long len = strtoul(slash + 1, &end, 10);
 	if (!slash[1] || *end || errno || len > max || slash[1] == '-' || slash[1] == '+')
-		return zerr(EINVAL, "'%s': prefix length must be 0..%u", s, max);
+		return zerr(0, "'%s': prefix length must be 0..%u", s, max);
 	p->prefix = len;
 	return 0;
 }
@@ -73,11 +73,11 @@ int mac_parse(const char *s, uint8_t mac[6])
 	if (strlen(s) != 17 ||
 	    sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5],
 		   &tail) != 6)
-		return zerr(EINVAL, "'%s' is not a MAC address (xx:xx:xx:xx:xx:xx)", s);
+		return zerr(0, "'%s' is not a MAC address (xx:xx:xx:xx:xx:xx)", s);
 	for (int i = 0; i < 6; i++)
 		mac[i] = b[i];
 	if (mac[0] & 1)
-		return zerr(EINVAL, "'%s' is a multicast MAC address", s);
+		return zerr(0, "'%s' is a multicast MAC address", s);
 	return 0;
 }
 
