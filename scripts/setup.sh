@@ -9,6 +9,7 @@ PKGS=(
 	busybox-static cpio erofs-utils squashfs-tools e2fsprogs zstd
 	util-linux strace jq
 	runc crun podman skopeo umoci buildah debootstrap hyperfine
+	nftables iproute2 curl wrk iperf3 redis-tools
 )
 
 missing=()
