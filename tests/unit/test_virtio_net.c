@@ -23,7 +23,9 @@
 #include <net/ethernet.h>
 #include <net/if.h>
 #include <poll.h>
+#include <linux/if_tun.h>
 #include <sched.h>
+#include <sys/ioctl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -598,6 +600,32 @@ static void test_malformed(void)
 	CHECK(!needs_reset(), "malformed: the device still runs");
 }
 
+/* zone-vmm --net fd=N: a TAP the caller opened, checked before use */
+static void test_adopt(void)
+{
+	int fd = tap_open("ztest1"), sv[2];
+	struct ifreq ifr = { 0 };
+
+	CHECK(fd >= 0 && tap_adopt(fd) == 0, "tap_adopt: a TAP with IFF_VNET_HDR is taken");
+	if (fd >= 0)
+		close(fd);
+	CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0 && tap_adopt(sv[0]) < 0 &&
+		      strstr(zerr_msg(), "not an attached TAP"),
+	      "tap_adopt: a socket is refused");
+	close(sv[0]);
+	close(sv[1]);
+	fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
+	snprintf(ifr.ifr_name, IFNAMSIZ, "ztest2");
+	ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+	CHECK(fd >= 0 && ioctl(fd, TUNSETIFF, &ifr) == 0 && tap_adopt(fd) < 0 &&
+		      strstr(zerr_msg(), "IFF_VNET_HDR"),
+	      "tap_adopt: a TAP without virtio-net headers is refused");
+	if (fd >= 0)
+		close(fd);
+	CHECK(tap_open("bad/name") < 0 && tap_open("0123456789abcdefg") < 0,
+	      "tap_open: bad interface names refused");
+}
+
 static void test_features(int tap)
 {
 	uint32_t lo, hi;
@@ -635,6 +663,7 @@ int main(void)
 		return 1;
 	}
 	tap_fd_of_test = tap;
+	test_adopt();
 	if (gmem_create(&gm, RAM) < 0 || !(loop = loop_new())) {
 		printf("FAIL: %s: guest memory: %s\n", __FILE__, zerr_msg());
 		return 1;
