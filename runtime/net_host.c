@@ -150,10 +150,18 @@ static bool dead_owner(const char *comment, void *arg)
 int net_sweep(const char *root)
 {
 	int lock = net_lock(root), r;
+	json_t *nets, *n;
+	size_t i;
 
 	if (lock < 0)
 		return -1;
 	r = nft_delete_rules(dead_owner, NULL);
+	if (net_list(root, &nets) == 0) {
+		json_array_foreach(nets, i, n)
+			if (lease_sweep(root, jstr(n, "name")) < 0)
+				r = -1;
+		json_decref(nets);
+	}
 	close(lock);
 	return r < 0 ? -1 : 0;
 }

@@ -29,7 +29,7 @@ struct ctr_net {
 int net_host_ensure(json_t *net);
 /* Take it down: its rules and its bridge. */
 int net_host_remove(json_t *net);
-/* Delete rules whose monitor is gone.  Takes the network lock. */
+/* Delete rules and leases whose monitor is gone.  Takes the network lock. */
 int net_sweep(const char *root);
 
 /* For the monitor: the container's network ("net" in its config), its

@@ -399,3 +399,24 @@ int lease_count_live(const char *root, const char *netname)
 	closedir(d);
 	return n;
 }
+
+int lease_sweep(const char *root, const char *netname)
+{
+	char holder[CTR_ID_LEN + 1];
+	int dfd = leases_dir(root, netname), n = 0;
+	DIR *d;
+	struct dirent *e;
+
+	if (dfd < 0)
+		return -1;
+	if (!(d = fdopendir(dfd))) {
+		close(dfd);
+		return zerr(errno, "leases");
+	}
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.' && !lease_live(dirfd(d), e->d_name, holder) &&
+		    unlinkat(dirfd(d), e->d_name, 0) == 0)
+			n++;
+	closedir(d);
+	return n;
+}

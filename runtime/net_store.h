@@ -50,6 +50,8 @@ int lease_take(const char *root, json_t *net, const char *id, char ip[16]);
 void lease_release(const char *root, const char *netname, const char *ip, const char *id);
 /* Number of leases held by live monitors (a network in use). */
 int lease_count_live(const char *root, const char *netname);
+/* Remove leases whose monitor is gone; returns how many.  Lock held. */
+int lease_sweep(const char *root, const char *netname);
 /* Whether the monitor pid/start recorded in a lease or rule is alive. */
 bool owner_alive(long pid, unsigned long long start);
 

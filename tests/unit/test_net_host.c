@@ -294,7 +294,8 @@ static void test_killed_monitor(void)
 	CHECK(!if_nametoindex(tap), "killed: SIGKILL took its TAP with it");
 	CHECK(nft_text_has("dport 18081") && lease_count_live(root, NET_DEFAULT) == 0,
 	      "killed: its rule is left behind, its lease is dead");
-	CHECK(net_sweep(root) == 0 && !nft_text_has("dport 18081"), "killed: net_sweep removes the rule");
+	CHECK(net_sweep(root) == 0 && !nft_text_has("dport 18081") && !lease_exists(NET_DEFAULT, ip),
+	      "killed: net_sweep removes the rule and the dead lease");
 
 	/* the next container gets the dead lease's address */
 	struct ctr_net cn;
