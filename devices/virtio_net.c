@@ -37,7 +37,10 @@ struct virtio_net {
 	bool in_loop; /* the TAP is registered with the loop */
 	struct virtio_net_stats stats;
 	struct vq_chain rx_chains[RX_MAX_CHAINS];
-	struct iovec rx_iov[RX_MAX_IOV];
+	struct iovec rx_iov[RX_MAX_IOV + 1];
+	/* A TAP silently truncates a packet to the buffers it is read into:
+	 * whatever lands here did not fit the driver's, and is dropped. */
+	uint8_t rx_overflow[VNET_RX_NEED_GSO];
 	struct vq_chain tx_chain;
 	struct iovec tx_iov[TX_MAX_IOV];
 };
@@ -178,8 +181,9 @@ static enum rx_result rx_one(struct virtio_net *n)
 		vq_unpop(q, nch);
 		return RX_NO_BUFFERS;
 	}
+	n->rx_iov[niov] = (struct iovec){ n->rx_overflow, sizeof(n->rx_overflow) };
 	do
-		got = readv(n->fd, n->rx_iov, niov);
+		got = readv(n->fd, n->rx_iov, niov + 1);
 	while (got < 0 && errno == EINTR);
 	if (got < 0) {
 		vq_unpop(q, nch);
@@ -188,7 +192,7 @@ static enum rx_result rx_one(struct virtio_net *n)
 		n->stats.rx_dropped++; /* e.g. the TAP went down: try the next one */
 		return RX_DONE;
 	}
-	/* a TAP reports the whole length of a packet it had to truncate */
+	/* longer than the driver's buffers (it reached rx_overflow) */
 	if ((uint64_t)got > cap || (uint64_t)got < VNET_HDR_LEN) {
 		vq_unpop(q, nch);
 		n->stats.rx_dropped++;

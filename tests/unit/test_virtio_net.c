@@ -598,6 +598,28 @@ static void test_malformed(void)
 		      !memcmp(g(BUFS + 0x100000 + VNET_HDR_LEN), frame, len),
 	      "malformed: the bad rx buffer comes back empty, the frame is in the next");
 	CHECK(!needs_reset(), "malformed: the device still runs");
+
+	/* without mergeable buffers a frame must fit one chain: a larger one
+	 * is dropped (not truncated) and the buffer serves the next frame */
+	CHECK(bring_up(0), "small buffers: a driver without MRG_RXBUF");
+	post(VNET_RXQ, (struct seg[]){ { BUFS + 0x100000, VNET_HDR_LEN + 100, true } }, 1);
+	kick(VNET_RXQ);
+	virtio_net_get_stats(net, &before);
+	uint8_t big[300];
+	size_t big_len = test_frame(big, 200, 5);
+	host_send(big, big_len);
+	wait_tap_readable();
+	virtio_net_tap_readable(net);
+	virtio_net_get_stats(net, &after);
+	CHECK(after.rx_dropped == before.rx_dropped + 1 && used_idx(VNET_RXQ) == 0,
+	      "small buffers: a frame longer than the buffer is dropped, not truncated");
+	test_frame(frame, 60, 4);
+	host_send(frame, len);
+	wait_tap_readable();
+	virtio_net_tap_readable(net);
+	CHECK(next_used(VNET_RXQ, &id, &ulen) == 1 && id == 0 && ulen == VNET_HDR_LEN + len &&
+		      !memcmp(g(BUFS + 0x100000 + VNET_HDR_LEN), frame, len),
+	      "small buffers: the buffer takes the next frame that fits");
 }
 
 /* zone-vmm --net fd=N: a TAP the caller opened, checked before use */
