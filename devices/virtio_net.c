@@ -36,7 +36,8 @@ struct virtio_net {
 	bool polling; /* the TAP is watched for EPOLLIN */
 	bool in_loop; /* the TAP is registered with the loop */
 	struct virtio_net_stats stats;
-	struct vq_chain rx_chains[RX_MAX_CHAINS];
+	struct vq_chain rx_chains[RX_MAX_CHAINS]; /* a ring: rx_held from rx_head */
+	unsigned rx_head, rx_held;
 	struct iovec rx_iov[RX_MAX_IOV + 1];
 	/* A TAP silently truncates a packet to the buffers it is read into:
 	 * whatever lands here did not fit the driver's, and is dropped. */
@@ -130,7 +131,15 @@ static uint64_t rx_need(const struct virtio_net *n)
 									    : VNET_RX_NEED_MTU;
 }
 
-/* Receive one packet from the TAP into the driver's buffers. */
+/* The i-th chain held for receiving. */
+static struct vq_chain *held(struct virtio_net *n, unsigned i)
+{
+	return &n->rx_chains[(n->rx_head + i) % RX_MAX_CHAINS];
+}
+
+/* Receive one packet from the TAP into the driver's buffers.  Chains are
+ * popped (and checked) once and held until a packet uses them: a small
+ * packet does not pop and give back the 64 KiB a large one might need. */
 static enum rx_result rx_one(struct virtio_net *n)
 {
 	struct virtq *q = &n->dev.vqs[VNET_RXQ];
@@ -142,78 +151,71 @@ static enum rx_result rx_one(struct virtio_net *n)
 	const char *why;
 	ssize_t got;
 
-	while (nch < RX_MAX_CHAINS && cap < need) {
-		struct vq_chain *c = &n->rx_chains[nch];
-		int r = vq_pop(q, c);
-		if (r < 0) {
-			n->stats.rx_malformed++;
-			return RX_BROKEN;
-		}
-		if (r == 0) {
-			ring_empty = true;
-			break;
-		}
-		if ((why = vnet_rx_chain_check(c))) {
-			/* vq_unpop gives back the last chains popped: a bad one
-			 * after good ones waits for the next packet */
-			if (nch) {
-				vq_unpop(q, 1);
+	/* one chain holds a whole packet unless buffers merge */
+	while (nch < (mrg ? RX_MAX_CHAINS : 1u) && cap < need) {
+		struct vq_chain *c;
+		if (nch == n->rx_held) {
+			int r = vq_pop(q, held(n, nch));
+			if (r < 0) {
+				n->stats.rx_malformed++;
+				return RX_BROKEN;
+			}
+			if (r == 0) {
+				ring_empty = true;
 				break;
 			}
-			malformed(n, false, why);
-			vq_push(q, c->head, 0);
-			continue;
+			if ((why = vnet_rx_chain_check(held(n, nch)))) {
+				/* used entries may come out of order: give it back now */
+				malformed(n, false, why);
+				vq_push(q, held(n, nch)->head, 0);
+				continue;
+			}
+			n->rx_held++;
 		}
-		if (niov + c->n_in > RX_MAX_IOV) {
-			vq_unpop(q, 1);
+		c = held(n, nch);
+		if (niov + c->n_in > RX_MAX_IOV)
 			break;
-		}
 		for (unsigned i = 0; i < c->n_in; i++)
 			n->rx_iov[niov++] = (struct iovec){ c->in[i].addr, c->in[i].len };
 		cap += c->in_len;
 		nch++;
-		if (!mrg)
-			break; /* one chain holds one whole packet */
 	}
-	/* Wait for more buffers rather than truncate, unless the driver has
-	 * given every entry of its ring (it may never post more). */
-	if (nch == 0 || (mrg && cap < need && ring_empty && nch < q->num)) {
-		vq_unpop(q, nch);
+	/* Wait for more buffers rather than drop a large packet, unless the
+	 * driver has given every entry of its ring (it may never post more). */
+	if (nch == 0 || (mrg && cap < need && ring_empty && n->rx_held < q->num))
 		return RX_NO_BUFFERS;
-	}
 	n->rx_iov[niov] = (struct iovec){ n->rx_overflow, sizeof(n->rx_overflow) };
 	do
 		got = readv(n->fd, n->rx_iov, niov + 1);
 	while (got < 0 && errno == EINTR);
 	if (got < 0) {
-		vq_unpop(q, nch);
 		if (errno == EAGAIN)
 			return RX_NO_DATA;
 		n->stats.rx_dropped++; /* e.g. the TAP went down: try the next one */
 		return RX_DONE;
 	}
-	/* longer than the driver's buffers (it reached rx_overflow) */
+	/* longer than the driver's buffers (it reached rx_overflow): dropped,
+	 * the chains stay held for the next packet */
 	if ((uint64_t)got > cap || (uint64_t)got < VNET_HDR_LEN) {
-		vq_unpop(q, nch);
 		n->stats.rx_dropped++;
 		return RX_DONE;
 	}
 	for (left = got; used < nch && left; used++)
-		left -= left < n->rx_chains[used].in_len ? left : n->rx_chains[used].in_len;
-	vq_copy_from_in(&n->rx_chains[0], 0, &hdr, sizeof(hdr));
+		left -= left < held(n, used)->in_len ? left : held(n, used)->in_len;
+	vq_copy_from_in(held(n, 0), 0, &hdr, sizeof(hdr));
 	if ((why = vnet_rx_fixup(&hdr, n->dev.driver_features, used))) {
-		vq_unpop(q, nch);
 		n->stats.rx_dropped++;
 		return RX_DONE;
 	}
-	vq_copy_to_in(&n->rx_chains[0], 0, &hdr, sizeof(hdr));
-	vq_unpop(q, nch - used);
+	vq_copy_to_in(held(n, 0), 0, &hdr, sizeof(hdr));
 	left = got;
 	for (unsigned i = 0; i < used; i++) {
-		uint64_t k = left < n->rx_chains[i].in_len ? left : n->rx_chains[i].in_len;
-		vq_push(q, n->rx_chains[i].head, k);
+		uint64_t k = left < held(n, i)->in_len ? left : held(n, i)->in_len;
+		vq_push(q, held(n, i)->head, k);
 		left -= k;
 	}
+	n->rx_head = (n->rx_head + used) % RX_MAX_CHAINS;
+	n->rx_held -= used;
 	n->stats.rx_packets++;
 	n->stats.rx_bytes += got - VNET_HDR_LEN;
 	return RX_DONE;
@@ -265,7 +267,10 @@ static void net_activate(struct virtio_dev *d)
 
 static void net_reset(struct virtio_dev *d)
 {
-	set_polling(d->priv, false);
+	struct virtio_net *n = d->priv;
+
+	set_polling(n, false);
+	n->rx_head = n->rx_held = 0; /* the driver took every buffer back */
 }
 
 static void net_destroy(struct virtio_dev *d)

@@ -73,15 +73,6 @@ bool vq_has_avail(struct virtq *q)
 	return load16(avail + 2) != q->last_avail;
 }
 
-void vq_unpop(struct virtq *q, uint16_t n)
-{
-	uint8_t *used;
-
-	q->last_avail -= n;
-	if (n && q->event_idx && (used = used_ring(q)))
-		store16(used + 4 + 8ull * q->num, q->last_avail);
-}
-
 bool vq_notify_on_next_avail(struct virtq *q)
 {
 	uint8_t *avail, *used;

@@ -48,9 +48,6 @@ void vq_push(struct virtq *q, uint16_t head, uint32_t written);
  * last call (honours VRING_AVAIL_F_NO_INTERRUPT / used_event). */
 bool vq_should_notify(struct virtq *q, uint16_t old_used_idx);
 bool vq_has_avail(struct virtq *q);
-/* Give back the last n chains popped and not pushed: the next vq_pop
- * returns them again (a device that took buffers it could not use). */
-void vq_unpop(struct virtq *q, uint16_t n);
 /* Ask the driver to notify on its next new buffer (a device that pauses
  * until then); true when buffers arrived meanwhile (do not pause). */
 bool vq_notify_on_next_avail(struct virtq *q);
