@@ -293,12 +293,10 @@ void ctr_net_vmm_started(struct ctr_net *cn)
 
 void ctr_net_netconf(struct ctr_net *cn, struct idm_netconf *nc, char **addrs)
 {
-	static char mac[18];
-
-	mac_str(cn->mac, mac);
+	mac_str(cn->mac, cn->mac_str);
 	addrs[0] = cn->cidr;
 	addrs[1] = NULL;
-	*nc = (struct idm_netconf){ .mac = mac, .mtu = 0, .addrs = addrs, .naddrs = 1,
+	*nc = (struct idm_netconf){ .mac = cn->mac_str, .mtu = 0, .addrs = addrs, .naddrs = 1,
 				    .gateway4 = cn->gateway };
 }
 

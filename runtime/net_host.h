@@ -18,6 +18,7 @@ struct ctr_net {
 	char network[40], bridge[16], tap[16];
 	char ip[16], gateway[16], cidr[24]; /* "10.88.0.2/16" */
 	uint8_t mac[6];
+	char mac_str[18];
 	int tap_fd;
 	char owner[128]; /* comment on this container's rules */
 	bool leased;
