@@ -38,6 +38,7 @@ struct virtio_net {
 	struct virtio_net_stats stats;
 	struct vq_chain rx_chains[RX_MAX_CHAINS]; /* a ring: rx_held from rx_head */
 	unsigned rx_head, rx_held;
+	int rx_errno; /* why the last read failed */
 	struct iovec rx_iov[RX_MAX_IOV + 1];
 	/* A TAP silently truncates a packet to the buffers it is read into:
 	 * whatever lands here did not fit the driver's, and is dropped. */
@@ -61,6 +62,20 @@ static void set_polling(struct virtio_net *n, bool on)
 		return;
 	if (loop_mod(n->dev.loop, n->fd, on ? EPOLLIN : 0) == 0)
 		n->polling = on;
+}
+
+/* The TAP's interface was deleted (or the fd broke): epoll would report
+ * it forever, so it leaves the loop; the guest's link stays up but
+ * carries nothing. */
+static void tap_gone(struct virtio_net *n, int err)
+{
+	if (!n->in_loop)
+		return;
+	fprintf(stderr, "zone-vmm: virtio-net: the TAP stopped working (%s); no more traffic\n",
+		strerror(err));
+	loop_del(n->dev.loop, n->fd);
+	n->in_loop = false;
+	n->polling = false;
 }
 
 /* ---- transmit ---- */
@@ -122,7 +137,7 @@ static void tx_process(struct virtio_net *n)
 
 /* ---- receive ---- */
 
-enum rx_result { RX_DONE, RX_NO_DATA, RX_NO_BUFFERS, RX_BROKEN };
+enum rx_result { RX_DONE, RX_NO_DATA, RX_NO_BUFFERS, RX_BROKEN, RX_TAP_GONE };
 
 static uint64_t rx_need(const struct virtio_net *n)
 {
@@ -189,10 +204,8 @@ static enum rx_result rx_one(struct virtio_net *n)
 		got = readv(n->fd, n->rx_iov, niov + 1);
 	while (got < 0 && errno == EINTR);
 	if (got < 0) {
-		if (errno == EAGAIN)
-			return RX_NO_DATA;
-		n->stats.rx_dropped++; /* e.g. the TAP went down: try the next one */
-		return RX_DONE;
+		n->rx_errno = errno;
+		return errno == EAGAIN ? RX_NO_DATA : RX_TAP_GONE;
 	}
 	/* longer than the driver's buffers (it reached rx_overflow): dropped,
 	 * the chains stay held for the next packet */
@@ -233,6 +246,8 @@ static void rx_process(struct virtio_net *n)
 	if (r == RX_BROKEN) {
 		set_polling(n, false);
 		virtio_device_error(d, zerr_msg());
+	} else if (r == RX_TAP_GONE) {
+		tap_gone(n, n->rx_errno);
 	} else if (r == RX_NO_BUFFERS) {
 		/* paused until the driver posts buffers and notifies */
 		set_polling(n, false);
@@ -285,7 +300,15 @@ void virtio_net_tap_readable(struct virtio_net *n)
 
 static void on_tap(void *arg, uint32_t events)
 {
-	virtio_net_tap_readable(arg);
+	struct virtio_net *n = arg;
+
+	if (events & (EPOLLERR | EPOLLHUP)) {
+		pthread_mutex_lock(&n->dev.lock);
+		tap_gone(n, EPIPE);
+		pthread_mutex_unlock(&n->dev.lock);
+		return;
+	}
+	virtio_net_tap_readable(n);
 }
 
 struct virtio_net *virtio_net_new(int fd, const uint8_t mac[6], const struct guest_mem *mem,

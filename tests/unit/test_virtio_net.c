@@ -725,6 +725,38 @@ static void test_jailed(void)
 	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "jailed: the jailed device works");
 }
 
+/* Someone deletes the TAP's interface under a running zone: the device
+ * stops polling it (epoll would report it forever), the process goes on. */
+static void test_tap_deleted(void)
+{
+	int rt = rtnl_open();
+
+	CHECK(bring_up(F(VIRTIO_NET_F_MRG_RXBUF)), "TAP deleted: driver ready");
+	for (unsigned i = 0; i < 8; i++)
+		post(VNET_RXQ, (struct seg[]){ { BUFS + 0x100000 + 2048ull * i, 2048, true } }, 1);
+	kick(VNET_RXQ);
+	CHECK(virtio_net_rx_polling(net), "TAP deleted: polled before");
+	CHECK(rt >= 0 && rtnl_link_del(rt, ifindex) == 0, "TAP deleted: ip link del");
+	virtio_net_tap_readable(net);
+	CHECK(!virtio_net_rx_polling(net) && !needs_reset(),
+	      "TAP deleted: no longer polled, the device itself stays up");
+	struct virtio_net_stats before, after;
+	uint8_t frame[100];
+	size_t len = test_frame(frame, 50, 2);
+	uint32_t id, ulen;
+	virtio_net_get_stats(net, &before);
+	memset(g(BUFS), 0, VNET_HDR_LEN);
+	memcpy(g(BUFS + VNET_HDR_LEN), frame, len);
+	post(VNET_TXQ, (struct seg[]){ { BUFS, VNET_HDR_LEN + len, false } }, 1);
+	kick(VNET_TXQ);
+	virtio_net_get_stats(net, &after);
+	CHECK(after.tx_dropped == before.tx_dropped + 1 && next_used(VNET_TXQ, &id, &ulen) == 1 &&
+		      !needs_reset(),
+	      "TAP deleted: a frame sent then is dropped and counted, its buffer returned");
+	if (rt >= 0)
+		close(rt);
+}
+
 int main(void)
 {
 	struct loop *loop;
@@ -762,6 +794,7 @@ int main(void)
 	test_gso_roundtrip();
 	test_malformed();
 	test_jailed();
+	test_tap_deleted();
 	virtio_net_free(net);
 	loop_free(loop);
 	gmem_destroy(&gm);
