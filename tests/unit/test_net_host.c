@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -185,6 +186,71 @@ static bool answer_arp(int fd, const uint8_t mac[6], const char *ip)
 	return false;
 }
 
+static uint16_t csum(const uint8_t *p, size_t len, uint32_t sum)
+{
+	for (size_t i = 0; i + 1 < len; i += 2)
+		sum += p[i] << 8 | p[i + 1];
+	if (len & 1)
+		sum += p[len - 1] << 8;
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return ~sum;
+}
+
+/* The zone sends a TCP SYN to dst:port; true when the host answers
+ * (SYN-ACK or RST) within a second, ARP handled on the way. */
+static bool zone_syn_answered(const struct ctr_net *cn, const char *dst, uint16_t port)
+{
+	uint8_t pkt[VNET_HDR_LEN + 54] = { 0 }, *e = pkt + VNET_HDR_LEN, *ip = e + 14, *tcp = ip + 20;
+	uint8_t frame[2048], pseudo[12 + 20];
+	struct ifreq ifr = { 0 };
+	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	snprintf(ifr.ifr_name, IFNAMSIZ, "%s", cn->bridge);
+	ioctl(s, SIOCGIFHWADDR, &ifr);
+	close(s);
+	memcpy(e, ifr.ifr_hwaddr.sa_data, 6);
+	memcpy(e + 6, cn->mac, 6);
+	e[12] = 0x08;
+	ip[0] = 0x45, ip[3] = 40, ip[8] = 64, ip[9] = 6;
+	inet_pton(AF_INET, cn->ip, ip + 12);
+	inet_pton(AF_INET, dst, ip + 16);
+	uint16_t c = csum(ip, 20, 0);
+	ip[10] = c >> 8, ip[11] = c & 0xff;
+	tcp[0] = 0xa0, tcp[1] = 0x01; /* 40961 */
+	tcp[2] = port >> 8, tcp[3] = port & 0xff;
+	tcp[7] = 1;
+	tcp[12] = 5 << 4, tcp[13] = 0x02, tcp[14] = 0xff;
+	memcpy(pseudo, ip + 12, 8);
+	pseudo[8] = 0, pseudo[9] = 6, pseudo[10] = 0, pseudo[11] = 20;
+	memcpy(pseudo + 12, tcp, 20);
+	c = csum(pseudo, sizeof(pseudo), 0);
+	tcp[16] = c >> 8, tcp[17] = c & 0xff;
+	if (write(cn->tap_fd, pkt, sizeof(pkt)) != (ssize_t)sizeof(pkt))
+		return false;
+	for (int i = 0; i < 10; i++) {
+		ssize_t n = tap_read(cn->tap_fd, frame, sizeof(frame), 100);
+		if (n >= 42 && frame[12] == 0x08 && frame[13] == 0x06) {
+			uint8_t r[VNET_HDR_LEN + 42] = { 0 }, *a = r + VNET_HDR_LEN + 14;
+			memcpy(r + VNET_HDR_LEN, frame + 6, 6);
+			memcpy(r + VNET_HDR_LEN + 6, cn->mac, 6);
+			r[VNET_HDR_LEN + 12] = 0x08, r[VNET_HDR_LEN + 13] = 0x06;
+			memcpy(a, frame + 14, 6);
+			a[7] = 2;
+			memcpy(a + 8, cn->mac, 6);
+			memcpy(a + 14, frame + 14 + 24, 4);
+			memcpy(a + 18, frame + 14 + 8, 10);
+			if (write(cn->tap_fd, r, sizeof(r)) < 0)
+				return false;
+			continue;
+		}
+		if (n >= 54 && frame[12] == 0x08 && frame[23] == 6 && !memcmp(frame + 26, ip + 16, 4) &&
+		    (frame[34] << 8 | frame[35]) == port)
+			return true;
+	}
+	return false;
+}
+
 static void test_container(void)
 {
 	json_t *pub = json_pack("[{s:s, s:i, s:i, s:s}, {s:s, s:i, s:i, s:s}]", "host_ip",
@@ -251,6 +317,23 @@ static void test_container(void)
 	CHECK(n >= 46 && (frame[36] << 8 | frame[37]) == 53 && !memcmp(frame + 42, "ping", 4),
 	      "traffic: a published UDP port forwards the datagram");
 	close(u);
+
+	/* from the zone: host services answer on the gateway address only */
+	int l = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1;
+	struct sockaddr_in any = { .sin_family = AF_INET, .sin_port = htons(18090) };
+	setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	struct inet_prefix other;
+	int rt = rtnl_open();
+	inet_prefix_parse("198.51.100.1/32", false, &other);
+	CHECK(rt >= 0 && rtnl_addr_add(rt, if_nametoindex("lo"), &other) == 0 &&
+		      bind(l, (struct sockaddr *)&any, sizeof(any)) == 0 && listen(l, 8) == 0,
+	      "isolation: a host service on every address (and a second host address)");
+	close(rt);
+	CHECK(zone_syn_answered(&cn, "10.89.0.1", 18090),
+	      "isolation: the zone reaches a host service on its gateway address");
+	CHECK(!zone_syn_answered(&cn, "198.51.100.1", 18090),
+	      "isolation: ... but not on another host address (dropped)");
+	close(l);
 
 	ctr_net_teardown(root, &cn);
 	CHECK(!nft_text_has("dnat ip to") && !lease_exists(NET_DEFAULT, "10.89.0.2"),
