@@ -344,6 +344,34 @@ static void test_container(void)
 	json_decref(st);
 }
 
+/* Two containers on one network: a frame from one TAP reaches the other
+ * through the bridge (what their zones' traffic to each other rides on). */
+static void test_two_containers(void)
+{
+	json_t *a = container("aa00000000000000000000000000000000000000000000000000000000000007",
+			      NET_DEFAULT, json_array()),
+	       *b = container("bb00000000000000000000000000000000000000000000000000000000000008",
+			      NET_DEFAULT, json_array());
+	struct ctr_net ca, cb;
+	uint8_t f[VNET_HDR_LEN + 60] = { 0 }, *e = f + VNET_HDR_LEN, got[2048];
+
+	CHECK(ctr_net_setup(root, a, &ca) == 0 && ctr_net_setup(root, b, &cb) == 0 &&
+		      strcmp(ca.ip, cb.ip) && memcmp(ca.mac, cb.mac, 6),
+	      "two containers: distinct addresses and MACs");
+	memcpy(e, cb.mac, 6);
+	memcpy(e + 6, ca.mac, 6);
+	e[12] = 0x88, e[13] = 0xb5;
+	memcpy(e + 14, "from a to b", 11);
+	CHECK(write(ca.tap_fd, f, sizeof(f)) == (ssize_t)sizeof(f) &&
+		      tap_wait(cb.tap_fd, 0x88b5, got, sizeof(got)) == 60 &&
+		      !memcmp(got + 14, "from a to b", 11),
+	      "two containers: a frame from one reaches the other over the bridge");
+	ctr_net_teardown(root, &ca);
+	ctr_net_teardown(root, &cb);
+	json_decref(a);
+	json_decref(b);
+}
+
 static void test_killed_monitor(void)
 {
 	int p[2];
@@ -464,6 +492,7 @@ int main(void)
 	if (!mkdtemp(root))
 		return 1;
 	test_container();
+	test_two_containers();
 	test_killed_monitor();
 	test_networks();
 	char cmd[128];
