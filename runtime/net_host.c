@@ -200,6 +200,9 @@ static int publish_ports(struct ctr_net *cn, json_t *publish)
 			(int)json_integer_value(json_object_get(p, "port")), cn->owner);
 	}
 	fclose(s);
+	/* from here on teardown has rules to look for (also if this failed
+	 * half-way) */
+	cn->published = len > 0;
 	r = len ? nft_apply(buf) : 0;
 	free(buf);
 	return r;
@@ -222,6 +225,7 @@ int ctr_net_setup(const char *root, json_t *st, struct ctr_net *cn)
 		 proc_start_time(getpid()));
 	if ((lock = net_lock(root)) < 0)
 		return -1;
+	nft_cache(true);
 	/* what killed monitors left goes first: their ports may be ours now */
 	if (nft_delete_rules(dead_owner, NULL) < 0)
 		goto fail;
@@ -250,6 +254,7 @@ int ctr_net_setup(const char *root, json_t *st, struct ctr_net *cn)
 	fd = -1;
 	if (publish_ports(cn, json_object_get(cfg, "publish")) < 0)
 		goto fail;
+	nft_cache(false);
 	close(lock);
 	char mac[18];
 	mac_str(cn->mac, mac);
@@ -265,6 +270,7 @@ fail:
 		snprintf(msg, sizeof(msg), "%s", zerr_msg());
 		if (fd >= 0)
 			close(fd);
+		nft_cache(false);
 		close(lock);
 		json_decref(net);
 		ctr_net_teardown(root, cn);
@@ -333,11 +339,16 @@ void ctr_net_teardown(const char *root, struct ctr_net *cn)
 {
 	char prefix[32];
 
-	if (cn->owner[0]) {
+	if (cn->published) {
 		/* this container's rules, whichever monitor added them */
+		int lock = net_lock(root);
 		snprintf(prefix, sizeof(prefix), "ctr:%.12s:", cn->id);
 		if (nft_delete_rules(comment_prefix, prefix) < 0)
 			zerr_clear();
+		if (lock >= 0)
+			close(lock);
+		zerr_clear();
+		cn->published = false;
 	}
 	if (cn->leased)
 		lease_release(root, cn->network, cn->ip, cn->id);

@@ -22,6 +22,7 @@ struct ctr_net {
 	int tap_fd;
 	char owner[128]; /* comment on this container's rules */
 	bool leased;
+	bool published; /* has nft rules of its own (-p) */
 };
 
 /* Bring a network up on the host (idempotent): bridge with the gateway

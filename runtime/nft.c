@@ -115,20 +115,56 @@ fail:
 	return -1;
 }
 
+/* The table's JSON listing, reused between nft_cache(true) and
+ * nft_cache(false) until something changes the table (each nft run costs
+ * a few milliseconds; a container start needs the listing several times). */
+static bool caching;
+static char *cached;	   /* NULL: not listed yet */
+static bool cached_absent; /* listed: no table */
+
+void nft_cache(bool on)
+{
+	caching = on;
+	free(cached);
+	cached = NULL;
+	cached_absent = false;
+}
+
+/* 0 with *out (malloc'd) or -1 (zerr) when the table does not exist. */
+static int list_table(char **out)
+{
+	char *const list[] = { "nft", "-j", "list", "table", "inet", "zone", NULL };
+
+	if (caching && cached) {
+		*out = strdup(cached);
+		return *out ? 0 : zerr(ENOMEM, "nft listing");
+	}
+	if (caching && cached_absent)
+		return zerr(ENOENT, "no table " NFT_TABLE);
+	if (run_nft(list, NULL, out) < 0) {
+		cached_absent = caching;
+		return -1;
+	}
+	if (caching)
+		cached = strdup(*out);
+	return 0;
+}
+
 int nft_apply(const char *script)
 {
 	char *const args[] = { "nft", "-f", "-", NULL };
+
+	nft_cache(caching); /* the table changes: list it again next time */
 	return run_nft(args, script, NULL);
 }
 
 int nft_ensure_table(void)
 {
-	/* "add" leaves what exists alone; the jump rules exist once, with
-	 * the chains, so they are only added with a new table */
-	char *const list[] = { "nft", "list", "table", "inet", "zone", NULL };
+	/* the jump rules exist once, with the chains, so they are only
+	 * added with a new table */
 	char *out = NULL;
 
-	if (run_nft(list, NULL, &out) == 0) {
+	if (list_table(&out) == 0) {
 		free(out);
 		return 0;
 	}
@@ -150,12 +186,11 @@ int nft_ensure_table(void)
 /* Calls fn(chain, handle, comment) for every rule with a comment. */
 static int each_rule(void (*fn)(const char *, json_int_t, const char *, void *), void *arg)
 {
-	char *const list[] = { "nft", "-j", "list", "table", "inet", "zone", NULL };
 	json_t *doc, *items, *it;
 	char *out;
 	size_t i;
 
-	if (run_nft(list, NULL, &out) < 0) {
+	if (list_table(&out) < 0) {
 		zerr_clear(); /* no table: no rules */
 		return 0;
 	}
@@ -242,9 +277,8 @@ int nft_drop_table_if_empty(void)
 		return -1;
 	if (n)
 		return 0;
-	char *const list[] = { "nft", "list", "table", "inet", "zone", NULL };
 	char *out = NULL;
-	if (run_nft(list, NULL, &out) < 0) {
+	if (list_table(&out) < 0) {
 		zerr_clear();
 		return 0;
 	}

@@ -9,6 +9,9 @@
 
 #define NFT_TABLE "inet zone"
 
+/* While on, the table is listed once and the listing reused until a
+ * script changes it: for a run of calls under the network lock. */
+void nft_cache(bool on);
 /* Run nft -f - with script.  0 or -1 (zerr with nft's first error line). */
 int nft_apply(const char *script);
 /* Create the table and its chains and hooks if missing (idempotent). */
