@@ -87,15 +87,21 @@ static void tx_one(struct virtio_net *n, const struct vq_chain *c)
 	unsigned niov;
 	ssize_t w;
 
-	if (why)
-		return malformed(n, true, why);
+	if (why) {
+		malformed(n, true, why);
+		return;
+	}
 	/* checked on our copy: the guest may rewrite its own meanwhile */
 	vq_copy_from_out(c, 0, &hdr, sizeof(hdr));
 	hdr.num_buffers = 0;
-	if ((why = vnet_tx_check(&hdr, c->out_len - VNET_HDR_LEN, n->dev.driver_features)))
-		return malformed(n, true, why);
-	if (!(niov = vnet_tx_iov(c, &hdr, n->tx_iov, TX_MAX_IOV)))
-		return malformed(n, true, "too many buffers");
+	if ((why = vnet_tx_check(&hdr, c->out_len - VNET_HDR_LEN, n->dev.driver_features))) {
+		malformed(n, true, why);
+		return;
+	}
+	if (!(niov = vnet_tx_iov(c, &hdr, n->tx_iov, TX_MAX_IOV))) {
+		malformed(n, true, "too many buffers");
+		return;
+	}
 	do
 		w = writev(n->fd, n->tx_iov, niov);
 	while (w < 0 && errno == EINTR);
@@ -301,14 +307,19 @@ void virtio_net_tap_readable(struct virtio_net *n)
 static void on_tap(void *arg, uint32_t events)
 {
 	struct virtio_net *n = arg;
+	bool live;
 
-	if (events & (EPOLLERR | EPOLLHUP)) {
-		pthread_mutex_lock(&n->dev.lock);
+	pthread_mutex_lock(&n->dev.lock);
+	if (events & (EPOLLERR | EPOLLHUP))
 		tap_gone(n, EPIPE);
-		pthread_mutex_unlock(&n->dev.lock);
-		return;
-	}
-	virtio_net_tap_readable(n);
+	/* a device the driver broke or reset takes nothing: stop polling
+	 * (the TAP would stay readable and spin the loop) until DRIVER_OK */
+	live = n->in_loop && virtio_driver_ok(&n->dev) && n->dev.vqs[VNET_RXQ].ready;
+	if (!live)
+		set_polling(n, false);
+	pthread_mutex_unlock(&n->dev.lock);
+	if (live)
+		virtio_net_tap_readable(n);
 }
 
 struct virtio_net *virtio_net_new(int fd, const uint8_t mac[6], const struct guest_mem *mem,

@@ -24,6 +24,7 @@
 #include <net/ethernet.h>
 #include <net/if.h>
 #include <poll.h>
+#include <pthread.h>
 #include <linux/if_tun.h>
 #include <sched.h>
 #include <sys/ioctl.h>
@@ -118,6 +119,7 @@ static void test_header_checks(void)
 /* ---- the guest driver ---- */
 
 static struct guest_mem gm;
+static struct loop *loop;
 static struct virtio_dev *dev;
 static struct virtio_net *net;
 static const uint8_t mac[6] = { 0x02, 0x5a, 0x4f, 0x4e, 0x45, 0x01 };
@@ -248,6 +250,12 @@ static void drain_used(unsigned qi)
 	uint32_t id, len;
 	while (next_used(qi, &id, &len))
 		;
+}
+
+static void *run_loop(void *arg)
+{
+	loop_run(loop);
+	return NULL;
 }
 
 static bool needs_reset(void)
@@ -574,6 +582,20 @@ static void test_malformed(void)
 	virtio_net_get_stats(net, &after);
 	CHECK(needs_reset() && after.tx_malformed - before.tx_malformed == 5,
 	      "malformed: a descriptor outside guest RAM sets NEEDS_RESET and is counted");
+	/* a frame waits on the TAP; the event loop must not spin on it while
+	 * the device is broken */
+	CHECK(virtio_net_rx_polling(net), "malformed: still polling the TAP when it broke");
+	host_send(frame, len);
+	wait_tap_readable();
+	pthread_t t;
+	pthread_create(&t, NULL, run_loop, NULL);
+	usleep(200000);
+	loop_stop(loop, 0);
+	pthread_join(t, NULL);
+	CHECK(!virtio_net_rx_polling(net),
+	      "malformed: the event loop stops polling the TAP of a device that needs a reset");
+	while (read(tap_fd_of_test, got, sizeof(got)) > 0)
+		; /* the frame is not for the tests below */
 	CHECK(bring_up(F(VIRTIO_NET_F_MRG_RXBUF)), "malformed: the driver resets the device");
 	memset(g(BUFS), 0, VNET_HDR_LEN);
 	memcpy(g(BUFS + 0x1000), frame, len);
@@ -759,7 +781,6 @@ static void test_tap_deleted(void)
 
 int main(void)
 {
-	struct loop *loop;
 	int tap;
 
 	test_header_checks();
