@@ -103,6 +103,11 @@ $(BUILD)/asan/tests/test_init_mounts: tests/unit/test_init_mounts.c $(IDM_SERVER
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ $(HOST_LIBS)
 
+# zone-init's network setup, tested on the host in a namespace of its own.
+$(BUILD)/asan/tests/test_init_net: tests/unit/test_init_net.c init/net.c $(BUILD)/asan/libzone.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ $(HOST_LIBS)
+
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS)
 	@mkdir -p $(dir $@)
 	clang $(BASE_CFLAGS) -O1 -fsanitize=fuzzer,address,undefined -o $@ $< $(LIB_SRCS) $(HOST_LIBS)

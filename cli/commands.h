@@ -21,7 +21,8 @@ struct zone_cli {
 	X(kill, "send a signal to containers") \
 	X(rm, "remove containers") \
 	X(wait, "wait for containers to exit; print exit codes") \
-	X(inspect, "show containers' state as JSON")
+	X(inspect, "show containers' state as JSON") \
+	X(network, "create, list and remove container networks")
 
 #define ZONE_DECLARE_CMD(name, help) int cmd_##name(struct zone_cli *cli, int argc, char **argv);
 ZONE_COMMANDS(ZONE_DECLARE_CMD)

@@ -1,6 +1,7 @@
 /* zone stop [-t SECS] ID...   zone kill [-s SIG] ID...   zone rm [-f] ID...
  * zone wait ID...             zone inspect ID... */
 #include "cli/commands.h"
+#include "runtime/net_host.h"
 #include "cli/container.h"
 #include "common/util.h"
 #include "common/zerr.h"
@@ -128,6 +129,9 @@ static int rm_one(const char *root, const char *ref, void *arg)
 		}
 	}
 	json_decref(st);
+	/* a monitor killed with SIGKILL left its published ports behind */
+	if (net_sweep(root) < 0)
+		zerr_clear();
 	lock = ctr_lock(root);
 	r = ctr_remove(root, id);
 	ctr_unlock(lock);

@@ -2,7 +2,9 @@
  *          [-w DIR] [-u UID[:GID]] [--entrypoint CMD] [--hostname H]
  *          [--cpus N] [--memory SIZE] [--read-only] [-v HOST:CTR[:ro|rw]]...
  *          [--mount type=bind|tmpfs,...]... [--tmpfs DIR[:opts]]...
- *          IMAGE [CMD [ARGS...]]
+ *          [--network NAME|none]
+ *          [-p [HOSTIP:]HOSTPORT:CTRPORT[/tcp|udp]]... [--dns IP]...
+ *          [--add-host NAME:IP]... IMAGE [CMD [ARGS...]]
  * Runs a container in its own zone.  Exit status: the container's, or
  * 125 (zone run itself failed), 126 (command cannot run), 127 (not found),
  * as podman. */
@@ -12,6 +14,7 @@
 #include "common/zerr.h"
 #include "oci/image.h"
 #include "runtime/monitor.h"
+#include "runtime/net_store.h"
 #include "runtime/spec.h"
 #include "runtime/state.h"
 
@@ -49,6 +52,11 @@ static int parse_flags(int argc, char **argv, struct run_flags *f, json_t *mount
 		{ "volume", required_argument, NULL, 'v' },
 		{ "mount", required_argument, NULL, 'M' },
 		{ "tmpfs", required_argument, NULL, 'T' },
+		{ "publish", required_argument, NULL, 'p' },
+		{ "network", required_argument, NULL, 'N' },
+		{ "net", required_argument, NULL, 'N' },
+		{ "dns", required_argument, NULL, 'D' },
+		{ "add-host", required_argument, NULL, 'A' },
 		{ 0 },
 	};
 	static char *env[MAX_FLAGS], *env_files[MAX_FLAGS];
@@ -62,7 +70,7 @@ static int parse_flags(int argc, char **argv, struct run_flags *f, json_t *mount
 	f->memory = DEFAULT_MEMORY;
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+dite:w:u:m:v:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+dite:w:u:m:v:p:", opts, NULL)) != -1) {
 		switch (c) {
 		case 'R': f->rm = true; break;
 		case 'd': f->detach = true; break;
@@ -112,6 +120,18 @@ static int parse_flags(int argc, char **argv, struct run_flags *f, json_t *mount
 			if (mount_flag_tmpfs(mounts, optarg) < 0)
 				return -1;
 			break;
+		case 'p': case 'D': case 'A': {
+			const char **list = c == 'p' ? f->net.publish : c == 'D' ? f->net.dns
+								       : f->net.add_hosts;
+			int *n = c == 'p' ? &f->net.npublish : c == 'D' ? &f->net.ndns
+								 : &f->net.nadd_hosts;
+			if (*n == NET_MAX_FLAGS)
+				return zerr(E2BIG, "at most %d -p, --dns or --add-host options each",
+					    NET_MAX_FLAGS);
+			list[(*n)++] = optarg;
+			break;
+		}
+		case 'N': f->net.network = optarg; break;
 		default:
 			if (optopt)
 				return zerr(EINVAL, "unknown or incomplete option -%c", optopt);
@@ -137,6 +157,27 @@ static int parse_flags(int argc, char **argv, struct run_flags *f, json_t *mount
 	return 0;
 }
 
+/* Network flags are checked before anything else is looked up; a
+ * user-created network must exist (the default one is made at first use). */
+static int net_check(const char *root, const struct net_flags *nf)
+{
+	json_t *net;
+	const char *name = nf->network;
+
+	if (net_spec_build(nf, &net) < 0)
+		return -1;
+	json_decref(net);
+	if (!name || !strcmp(name, NET_NONE) || !strcmp(name, NET_DEFAULT))
+		return 0;
+	if (net_load(root, name, &net) < 0)
+		return zerr_errno() == ENOENT
+			       ? zerr(ENOENT, "network %s does not exist (zone network create %s)",
+				      name, name)
+			       : -1;
+	json_decref(net);
+	return 0;
+}
+
 /* Create the container's state from the image and the flags. */
 static int create(const char *root, struct run_flags *f, json_t *mounts, json_t **out)
 {
@@ -145,6 +186,8 @@ static int create(const char *root, struct run_flags *f, json_t *mounts, json_t 
 	char id[CTR_ID_LEN + 1], now[64], name[32];
 	int lock;
 
+	if (net_check(root, &f->net) < 0)
+		return -1;
 	if (store_open(&s, root, STORE_READ) < 0)
 		return -1;
 	if (image_inspect(&s, f->image, &img) < 0) {
@@ -159,6 +202,10 @@ static int create(const char *root, struct run_flags *f, json_t *mounts, json_t 
 	}
 	if (json_array_size(mounts))
 		json_object_set(cfg, "mounts", mounts);
+	json_t *net;
+	if (net_spec_build(&f->net, &net) < 0)
+		goto fail;
+	json_object_set_new(cfg, "net", net);
 	lock = ctr_lock(root);
 	if (lock < 0)
 		goto fail;

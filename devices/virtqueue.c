@@ -73,6 +73,21 @@ bool vq_has_avail(struct virtq *q)
 	return load16(avail + 2) != q->last_avail;
 }
 
+bool vq_notify_on_next_avail(struct virtq *q)
+{
+	uint8_t *avail, *used;
+	uint16_t idx;
+
+	if (!q->ready || q->broken || !(avail = avail_ring(q)) || !(used = used_ring(q)))
+		return false;
+	idx = load16(avail + 2);
+	/* without EVENT_IDX the driver notifies on every new buffer anyway */
+	if (q->event_idx)
+		store16(used + 4 + 8ull * q->num, idx);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	return load16(avail + 2) != idx;
+}
+
 static int broken(struct virtq *q, const char *fmt, unsigned a, unsigned b)
 {
 	q->broken = true;
@@ -216,4 +231,9 @@ uint64_t vq_copy_from_out(const struct vq_chain *c, uint64_t off, void *dst, uin
 uint64_t vq_copy_to_in(const struct vq_chain *c, uint64_t off, const void *src, uint64_t len)
 {
 	return copy_chain(c->in, c->n_in, off, (uint8_t *)src, len, true);
+}
+
+uint64_t vq_copy_from_in(const struct vq_chain *c, uint64_t off, void *dst, uint64_t len)
+{
+	return copy_chain(c->in, c->n_in, off, dst, len, false);
 }

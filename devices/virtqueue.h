@@ -48,9 +48,13 @@ void vq_push(struct virtq *q, uint16_t head, uint32_t written);
  * last call (honours VRING_AVAIL_F_NO_INTERRUPT / used_event). */
 bool vq_should_notify(struct virtq *q, uint16_t old_used_idx);
 bool vq_has_avail(struct virtq *q);
+/* Ask the driver to notify on its next new buffer (a device that pauses
+ * until then); true when buffers arrived meanwhile (do not pause). */
+bool vq_notify_on_next_avail(struct virtq *q);
 
 /* Scatter/gather copy helpers over a chain's buffers. */
 uint64_t vq_copy_from_out(const struct vq_chain *c, uint64_t off, void *dst, uint64_t len);
 uint64_t vq_copy_to_in(const struct vq_chain *c, uint64_t off, const void *src, uint64_t len);
+uint64_t vq_copy_from_in(const struct vq_chain *c, uint64_t off, void *dst, uint64_t len);
 
 #endif

@@ -34,6 +34,8 @@ int idm_shutdown(struct idm_conn *c);
 int idm_rootfs(struct idm_conn *c, const struct idm_rootfs *r);
 /* A volume or tmpfs in the container root (after idm_rootfs). */
 int idm_mount(struct idm_conn *c, const struct idm_mount *m);
+/* Configure the zone interface with n->mac (addresses, routes, MTU, up). */
+int idm_netconf(struct idm_conn *c, const struct idm_netconf *n);
 
 /* Asynchronous WAIT: the EXIT arrives through idm_recv with m.id == *req. */
 int idm_send_wait(struct idm_conn *c, uint32_t proc, uint32_t *req);

@@ -134,6 +134,12 @@ SCHEMA(mount_s, struct idm_mount,
        BOOL(8, struct idm_mount, noexec),
        U64(9, struct idm_mount, size),
        U32(10, struct idm_mount, mode, false, 0, 07777));
+SCHEMA(netconf_s, struct idm_netconf,
+       STR(1, struct idm_netconf, mac, true, 17),
+       U32(2, struct idm_netconf, mtu, false, 0, 65535),
+       STRV(3, struct idm_netconf, addrs, naddrs, false, 16),
+       STR(4, struct idm_netconf, gateway4, false, 64),
+       STR(5, struct idm_netconf, gateway6, false, 64));
 SCHEMA(started_s, struct idm_started,
        U32(1, struct idm_started, proc, true, 1, ANY),
        U32(2, struct idm_started, pid, true, 0, ANY));
@@ -208,6 +214,7 @@ static const struct {
 	[IDM_SHUTDOWN] = { "SHUTDOWN", &empty },
 	[IDM_ROOTFS] = { "ROOTFS", &rootfs_s },
 	[IDM_MOUNT] = { "MOUNT", &mount_s },
+	[IDM_NETCONF] = { "NETCONF", &netconf_s },
 };
 
 bool idm_type_valid(unsigned type)

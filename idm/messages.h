@@ -37,6 +37,8 @@ enum idm_type {
 	IDM_SHUTDOWN,     /* request -> ACK, then the server returns */
 	IDM_ROOTFS,       /* request -> ACK: mount the container root and switch into it */
 	IDM_MOUNT,        /* request -> ACK: mount a virtio-fs tag or a tmpfs in the container root */
+	/* networking (keep these contiguous) */
+	IDM_NETCONF,      /* request -> ACK: configure a network interface (eth0) */
 	IDM_TYPE_END
 };
 
@@ -121,6 +123,17 @@ struct idm_mount {
 	bool read_only, nosuid, nodev, noexec;
 	uint64_t size; /* tmpfs: bytes, 0 for the kernel's default */
 	uint32_t mode; /* tmpfs: permissions of its root, 0 for 01777 */
+};
+
+/* One network interface of the zone, found by its MAC address (the
+ * virtio-net device's): MTU, addresses, default routes, then up. */
+struct idm_netconf {
+	char *mac;	   /* "02:..": which interface */
+	uint32_t mtu;	   /* 0: keep the device's */
+	char **addrs;	   /* "10.88.0.2/16", IPv4 or IPv6 */
+	uint32_t naddrs;
+	char *gateway4;	   /* optional: default IPv4 route via this address */
+	char *gateway6;	   /* optional: default IPv6 route */
 };
 
 struct idm_started {
@@ -213,6 +226,7 @@ struct idm_msg {
 		struct idm_stats stats;
 		struct idm_rootfs rootfs;
 		struct idm_mount mount;
+		struct idm_netconf netconf;
 	} u;
 	struct idm_arena arena;
 };

@@ -8,6 +8,7 @@
  * IDM_WINDOW bytes ahead, we return credit as the pipe takes them. */
 #include "init/idm_server.h"
 #include "init/mounts.h"
+#include "init/net.h"
 #include "init/rootfs.h"
 #include "init/users.h"
 #include "init/process.h"
@@ -620,6 +621,12 @@ static void handle(struct idm_server *s, struct conn *c, struct idm_msg *m)
 		return;
 	case IDM_MOUNT:
 		if (mount_in_root(&m->u.mount) < 0)
+			send_error(c, m->id, zerr_errno() ? zerr_errno() : EIO, "%s", zerr_msg());
+		else
+			conn_send(c, IDM_ACK, m->id, NULL);
+		return;
+	case IDM_NETCONF:
+		if (net_configure(&m->u.netconf) < 0)
 			send_error(c, m->id, zerr_errno() ? zerr_errno() : EIO, "%s", zerr_msg());
 		else
 			conn_send(c, IDM_ACK, m->id, NULL);

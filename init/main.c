@@ -5,6 +5,7 @@
 #include "common/util.h"
 #include "common/zerr.h"
 #include "init/idm_server.h"
+#include "init/net.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -74,6 +75,9 @@ int main(void)
 	}
 	mount_basics();
 	console_to_stderr();
+	/* before any process starts: 127.0.0.1 works from its first instruction */
+	if (net_loopback_up() < 0)
+		zerr_print("zone-init: loopback");
 	chdir("/");
 	fd = idm_vsock_listen(IDM_VSOCK_PORT);
 	if (fd < 0 || idm_serve(fd) < 0)

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/if_tun.h>
 #include <linux/kvm.h>
 #include <sched.h>
 #include <seccomp.h>
@@ -262,7 +263,7 @@ int jail_drop_privileges(void)
  * not reach make (marked). */
 static const int allowed[] = {
 	/* I/O on descriptors opened before the jail */
-	SCMP_SYS(read), SCMP_SYS(write), SCMP_SYS(readv), SCMP_SYS(pread64),
+	SCMP_SYS(read), SCMP_SYS(write), SCMP_SYS(readv), SCMP_SYS(writev), SCMP_SYS(pread64),
 	SCMP_SYS(pwrite64), SCMP_SYS(fdatasync), SCMP_SYS(close),
 	/* event loop, command runner */
 	SCMP_SYS(epoll_wait), SCMP_SYS(epoll_ctl), SCMP_SYS(poll), SCMP_SYS(ppoll),
@@ -286,9 +287,12 @@ static const int allowed[] = {
 
 /* ioctls after setup: vCPUs run (and are read by ZONE_VMM_DEBUG's dump at
  * exit); the runner asks the host terminal for its modes and size (isatty,
- * and -t makes it raw and restores it). */
+ * and -t makes it raw and restores it); virtio-net sets the TAP's offloads
+ * when the driver is ready. */
 static const unsigned long allowed_ioctls[] = {
 	KVM_RUN, KVM_GET_REGS, KVM_GET_SREGS, TCGETS, TCSETS, TCSETSW, TIOCGWINSZ,
+	/* virtio-net: the receive offloads the guest driver accepts */
+	TUNSETOFFLOAD,
 };
 
 static const int allowed_fcntls[] = { F_GETFL, F_SETFL };

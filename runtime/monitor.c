@@ -1,6 +1,7 @@
 #include "runtime/monitor.h"
 #include "runtime/logs.h"
 #include "runtime/mounts.h"
+#include "runtime/net_host.h"
 #include "runtime/state.h"
 #include "common/util.h"
 #include "common/zerr.h"
@@ -107,8 +108,9 @@ static const char *vmm_path(void)
 	return "/usr/local/lib/zone/zone-vmm";
 }
 
-static pid_t spawn_vmm(json_t *st, const char *sock, const char *log_path)
+static pid_t spawn_vmm(json_t *st, const char *sock, const char *log_path, struct ctr_net *net)
 {
+	char net_arg[64];
 	json_t *cfg = json_object_get(st, "config");
 	char disk[4200], cpus[16], mem[32];
 	const char *vmm = vmm_path();
@@ -127,8 +129,13 @@ static pid_t spawn_vmm(json_t *st, const char *sock, const char *log_path)
 	for (const char *fixed[] = { "--vsock", sock, "--disk", disk, "--cpus", cpus, "--mem", mem,
 				     NULL }, **a = fixed; *a; a++)
 		argv[argc++] = *a;
-	for (char **a = fs_args; *a && argc < (int)ARRAY_SIZE(argv) - 1; a++)
+	for (char **a = fs_args; *a && argc < (int)ARRAY_SIZE(argv) - 3; a++)
 		argv[argc++] = *a;
+	ctr_net_vmm_arg(net, net_arg, sizeof(net_arg));
+	if (net_arg[0]) {
+		argv[argc++] = "--net";
+		argv[argc++] = net_arg;
+	}
 	pid = fork();
 	if (pid < 0) {
 		mounts_free_args(fs_args);
@@ -149,6 +156,9 @@ static pid_t spawn_vmm(json_t *st, const char *sock, const char *log_path)
 		dup2(null, 0);
 		dup2(fd >= 0 ? fd : null, 1);
 		dup2(fd >= 0 ? fd : null, 2);
+		/* networking: zone-vmm inherits the TAP (--net fd=N) */
+		if (net->tap_fd >= 0)
+			fcntl(net->tap_fd, F_SETFD, 0);
 		execv(vmm, (char **)argv);
 		dprintf(2, "zone: cannot run %s: %s\n", vmm, strerror(errno));
 		_exit(125);
@@ -268,10 +278,9 @@ int monitor_run(const char *root, json_t *st, const struct monitor_io *io, int *
 	bool tty = json_is_true(json_object_get(cfg, "tty"));
 	int code = -1, rc, out_w = -1, err_w = -1;
 	pid_t vmm = -1;
-	uint8_t *resolv = NULL;
-	size_t resolv_len = 0;
 	struct sigaction old_hup;
 	bool hup_ignored = false;
+	struct ctr_net net = { .tap_fd = -1 };
 
 	*start_errno = 0;
 	/* a closed stdout must not kill the monitor half-way (state, --rm) */
@@ -289,20 +298,29 @@ int monitor_run(const char *root, json_t *st, const struct monitor_io *io, int *
 	if (ctr_log_open(&log, log_path) < 0)
 		goto fail;
 
-	vmm = spawn_vmm(st, sock, vmm_log);
+	/* networking (runtime/net_host.c): TAP, lease, ports before the
+	 * zone; its eth0 configured over IDM once it answers */
+	if (ctr_net_setup(root, st, &net) < 0)
+		goto fail;
+	vmm = spawn_vmm(st, sock, vmm_log, &net);
+	ctr_net_vmm_started(&net);
 	if (vmm < 0 || connect_zone(vmm, sock, vmm_log, &conn) < 0)
 		goto fail;
+	if (net.enabled) {
+		struct idm_netconf nc;
+		char *addrs[2];
+		ctr_net_netconf(&net, &nc, addrs);
+		if (idm_netconf(conn, &nc) < 0) {
+			zerr_prefix("configuring the zone's network");
+			goto fail;
+		}
+	}
 
 	/* the container root: image disk + overlay, etc files */
 	const char *hostname = json_string_value(json_object_get(cfg, "hostname"));
-	if (asprintf(&hosts, "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
-			     "127.0.1.1\t%s\n", hostname) < 0) {
-		zerr(ENOMEM, "hosts");
+	char *resolv_str = NULL;
+	if (ctr_net_etc_files(cfg, &net, &hosts, &resolv_str) < 0)
 		goto fail;
-	}
-	if (read_file("/etc/resolv.conf", 65536, &resolv, &resolv_len) < 0)
-		zerr_clear(); /* no host resolver config: the container gets none */
-	char *resolv_str = resolv ? strndup((char *)resolv, resolv_len) : NULL;
 	struct idm_rootfs rf = { "/dev/vda", "erofs", json_is_true(json_object_get(cfg, "read_only")),
 				 (char *)hostname, hosts, resolv_str };
 	rc = idm_rootfs(conn, &rf);
@@ -410,12 +428,12 @@ fail:
 		zerr_set_errno(*start_errno);
 	}
 out:
+	ctr_net_teardown(root, &net);
 	if (hup_ignored)
 		sigaction(SIGHUP, &old_hup, NULL);
 	free(argv);
 	free(env);
 	free(hosts);
-	free(resolv);
 	ctr_log_close(&log);
 	unlink(sock);
 	rmdir(rundir);

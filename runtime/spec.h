@@ -6,6 +6,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include "runtime/net_spec.h"
 
 struct run_flags {
 	bool rm, detach, interactive, tty, read_only;
@@ -20,6 +21,7 @@ struct run_flags {
 	const char *image;
 	char **cmd; /* CMD [ARGS...] after the image, may be empty */
 	int ncmd;
+	struct net_flags net; /* --network, -p, --dns, --add-host */
 };
 
 /* Parse a signal name or number ("SIGTERM", "TERM", "15"); -1 if bad. */

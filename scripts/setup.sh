@@ -11,6 +11,7 @@ PKGS=(
 	# virtio-fs back end (virtiofsd) and bench/fs
 	qemu-system-common fio
 	runc crun podman skopeo umoci buildah debootstrap hyperfine
+	nftables iproute2 curl wrk iperf3 redis-tools
 )
 
 missing=()

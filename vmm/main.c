@@ -1,11 +1,14 @@
 /* zone-vmm: one process per zone.  Boots the guest kernel with zone-init,
  * runs one command in the zone and exits with its status. */
 #include "common/cpio.h"
+#include "common/rtnl.h"
 #include "common/util.h"
 #include "common/zerr.h"
 #include "devices/virtio_blk.h"
+#include "devices/tap.h"
 #include "devices/virtio_console.h"
 #include "devices/virtio_fs.h"
+#include "devices/virtio_net.h"
 #include "devices/virtio_rng.h"
 #include "devices/virtio_vsock.h"
 #include "idm/ports.h"
@@ -48,6 +51,12 @@ struct options {
 	struct fs_share shares[MAX_SHARES]; /* --fs: one virtiofsd each */
 	pid_t share_pids[MAX_SHARES];
 	int nshares;
+	struct {
+		const char *tap; /* tap=NAME: open (or create) this TAP */
+		int fd;		 /* fd=N: an inherited TAP, -1 if none */
+		uint8_t mac[6];
+		bool set;
+	} net;
 	char **cmd;
 };
 
@@ -58,7 +67,7 @@ static void usage(FILE *f)
 		"                [--disk PATH[,ro]]... [--fs TAG=HOSTPATH[,ro]]...\n"
 		"                [--cmdline 'extra args']\n"
 		"                [--console-log FILE] [--vsock PATH] [--no-jail] [-i] [-t]\n"
-		"                [-- CMD [ARGS...]]\n"
+		"                [--net tap=NAME|fd=N[,mac=MAC]] [-- CMD [ARGS...]]\n"
 		"  CMD runs in the zone through zone-init's IDM server; zone-vmm exits\n"
 		"  with its status.  Without CMD the zone runs until it is shut down\n"
 		"  over IDM (needs --vsock) or zone-vmm gets SIGTERM.\n"
@@ -71,7 +80,12 @@ static void usage(FILE *f)
 		"                guest connections to port P reach PATH_P\n"
 		"  --fs TAG=HOSTPATH[,ro]  share a host directory (or one file) over\n"
 		"                virtio-fs: the guest mounts -t virtiofs TAG; ,ro is\n"
-		"                read-only on the host side too\n",
+		"                read-only on the host side too\n"
+		"  --net tap=NAME[,mac=MAC]  a virtio-net device (eth0) on the TAP NAME,\n"
+		"                opened (created if missing, gone when zone-vmm exits)\n"
+		"                before the jail; fd=N: a TAP opened by the caller (with\n"
+		"                IFF_TAP|IFF_NO_PI|IFF_VNET_HDR) on descriptor N.  MAC\n"
+		"                defaults to a random locally administered address\n",
 		VSOCK_GUEST_CID, IDM_VSOCK_PORT);
 }
 
@@ -79,6 +93,37 @@ static uint64_t host_mem_bytes(void)
 {
 	long pages = sysconf(_SC_PHYS_PAGES), psize = sysconf(_SC_PAGESIZE);
 	return pages > 0 && psize > 0 ? (uint64_t)pages * psize : 0;
+}
+
+/* "tap=NAME[,mac=MAC]" or "fd=N[,mac=MAC]" (modifies s). */
+static int parse_net(char *s, struct options *o)
+{
+	char *save = NULL, *item;
+	uint64_t v;
+
+	o->net.fd = -1;
+	o->net.set = true;
+	/* random, locally administered, unicast */
+	if (getentropy(o->net.mac, sizeof(o->net.mac)) < 0)
+		return zerr(errno, "getentropy");
+	o->net.mac[0] = (o->net.mac[0] & 0xfe) | 0x02;
+	for (item = strtok_r(s, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
+		if (!strncmp(item, "tap=", 4) && item[4]) {
+			o->net.tap = item + 4;
+		} else if (!strncmp(item, "fd=", 3)) {
+			if (parse_uint(item + 3, 3, 65535, &v) < 0)
+				return zerr_prefix("fd");
+			o->net.fd = v;
+		} else if (!strncmp(item, "mac=", 4)) {
+			if (mac_parse(item + 4, o->net.mac) < 0)
+				return -1;
+		} else {
+			return zerr(0, "unknown item '%s' (tap=NAME, fd=N, mac=MAC)", item);
+		}
+	}
+	if (!o->net.tap == (o->net.fd < 0))
+		return zerr(0, "give exactly one of tap=NAME and fd=N");
+	return 0;
 }
 
 static int parse_args(int argc, char **argv, struct options *o)
@@ -90,6 +135,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{ "console-log", required_argument, 0, 'l' }, { "help", no_argument, 0, 'h' },
 		{ "vsock", required_argument, 0, 'v' },	  { "no-jail", no_argument, 0, 'J' },
 		{ "fs", required_argument, 0, 'f' },
+		{ "net", required_argument, 0, 'n' },
 		{ 0, 0, 0, 0 }
 	};
 	uint64_t v;
@@ -145,6 +191,12 @@ static int parse_args(int argc, char **argv, struct options *o)
 				return zerr(0, "--fs %s: %s: %s", o->shares[o->nshares].tag,
 					    o->shares[o->nshares].path, strerror(errno));
 			o->nshares++;
+			break;
+		case 'n':
+			if (o->net.set)
+				return zerr(0, "at most one --net option");
+			if (parse_net(strdupa(optarg), o) < 0)
+				return zerr_prefix("--net %s", optarg);
 			break;
 		case 'i': o->interactive = true; break;
 		case 't': o->tty = true; break;
@@ -220,6 +272,16 @@ static int add_devices(struct options *o, struct vm *vm, struct loop *loop,
 		return -1;
 	}
 	*vsock = vs;
+	if (o->net.set) {
+		int fd = o->net.tap ? tap_open(o->net.tap) : o->net.fd;
+		if (fd < 0 || (!o->net.tap && tap_adopt(fd) < 0))
+			return zerr_prefix("--net");
+		struct virtio_net *net = virtio_net_new(fd, o->net.mac, &vm->mem, loop);
+		if (!net || vm_add_virtio(vm, virtio_net_dev(net)) < 0) {
+			virtio_net_free(net);
+			return -1;
+		}
+	}
 	for (int i = 0; i < o->ndisks; i++) {
 		struct virtio_blk *b = virtio_blk_open(o->disks[i].path, o->disks[i].ro, &vm->mem, loop);
 		if (!b || vm_add_virtio(vm, virtio_blk_dev(b)) < 0) {

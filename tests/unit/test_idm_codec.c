@@ -200,6 +200,20 @@ static void test_roundtrips(void)
 	mt_bad.target = "/t";
 	mt_bad.mode = 010000;
 	CHECK(roundtrip(IDM_MOUNT, 11, &mt_bad, &m) < 0, "MOUNT with a mode beyond 07777 is refused");
+	char *addrs[] = { "10.88.0.2/16", "fd00::2/64", NULL };
+	struct idm_netconf nc = { "02:00:0a:58:00:02", 1500, addrs, 2, "10.88.0.1", NULL };
+	CHECK(roundtrip(IDM_NETCONF, 11, &nc, &m) == 0 && !strcmp(m.u.netconf.mac, nc.mac) &&
+		      m.u.netconf.mtu == 1500 && m.u.netconf.naddrs == 2 &&
+		      !strcmp(m.u.netconf.addrs[1], "fd00::2/64") &&
+		      !strcmp(m.u.netconf.gateway4, "10.88.0.1") && m.u.netconf.gateway6 == NULL,
+	      "NETCONF round trip");
+	idm_msg_free(&m);
+	struct idm_netconf nc_bad = { NULL, 0, NULL, 0, NULL, NULL };
+	struct idm_buf b1 = { 0 };
+	CHECK(idm_msg_write(&b1, IDM_NETCONF, 11, &nc_bad) < 0 ||
+		      roundtrip(IDM_NETCONF, 11, &nc_bad, &m) < 0,
+	      "NETCONF without a MAC is refused");
+	idm_buf_free(&b1);
 
 	char *argv1[] = { "id", NULL };
 	struct idm_start su = { .argv = argv1, .argc = 1, .user = "nobody:nogroup" };

@@ -229,6 +229,17 @@ static void test_basics(void)
 	int rc = c ? idm_start(c, &bad, &proc, NULL) : 0;
 	CHECK(rc < 0 && zerr_errno() == ENOENT && strstr(zerr_msg(), "exec"), "exec failure reported as ERROR ENOENT");
 	CHECK(c && idm_ping(c) == 0, "connection usable after a failed START");
+
+	/* NETCONF reaches init/net.c; these fail before touching anything */
+	char *addrs[] = { "10.99.0.2/16", NULL }, *bad_addrs[] = { "10.99.0.300/16", NULL };
+	struct idm_netconf nomac = { "02:00:00:00:99:99", 0, addrs, 1, NULL, NULL };
+	rc = c ? idm_netconf(c, &nomac) : 0;
+	CHECK(rc < 0 && zerr_errno() == ENODEV && strstr(zerr_msg(), "02:00:00:00:99:99"),
+	      "NETCONF for a MAC no interface has: ERROR ENODEV");
+	struct idm_netconf badaddr = { "02:00:00:00:99:99", 0, bad_addrs, 1, NULL, NULL };
+	rc = c ? idm_netconf(c, &badaddr) : 0;
+	CHECK(rc < 0 && strstr(zerr_msg(), "10.99.0.300"), "NETCONF with a bad address: ERROR naming it");
+	CHECK(c && idm_ping(c) == 0, "connection usable after a failed NETCONF");
 	idm_conn_close(c);
 }
 
