@@ -11,7 +11,7 @@ source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/lib-images.sh"
 source "$(dirname "$0")/lib-net.sh"
 
-need "/dev/kvm (KVM or KVM-PVM)" test -w /dev/kvm
+need_kvm
 need "root (network namespaces, TAPs, nft)" test "$(id -u)" = 0
 need "zone CLI (make build/zone)" test -x "$ZONE"
 need "zone-vmm (make build/zone-vmm)" test -x "$VMM"
