@@ -31,7 +31,7 @@ PROGRAMS := $(BUILD)/zone-vmm $(BUILD)/zone-init $(BUILD)/zone-initrd.img $(BUIL
 	$(if $(wildcard cli/main.c),$(BUILD)/zone) \
 	$(if $(wildcard runtime/main.c),$(BUILD)/zone-runc)
 
-.PHONY: all setup test demo unit fuzz bench clean asan
+.PHONY: all setup test demo unit fuzz bench clean asan kernel
 all: $(PROGRAMS) $(BUILD)/asan/zone-vmm $(UNIT_TESTS) $(BUILD)/demo-image
 
 setup:
@@ -104,7 +104,13 @@ $(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS)
 
 fuzzers: $(FUZZERS)
 
+# The guest kernel (kernel/): built once per recipe into the cache
+# (/var/cache/zone/kernel/<hash>/), then only linked as build/vmlinux.
+kernel:
+	@bash kernel/build.sh
+
 test: setup
+	@bash kernel/build.sh
 	@$(MAKE) --no-print-directory -j$(shell nproc) all fuzzers
 	@bash tests/run.sh
 
@@ -115,6 +121,7 @@ fuzz: fuzzers
 	@bash tests/fuzz/run.sh 600
 
 demo: setup
+	@bash kernel/build.sh
 	@$(MAKE) --no-print-directory -j$(shell nproc) $(PROGRAMS) $(BUILD)/demo-image
 	@bash scripts/demo.sh
 
