@@ -8,6 +8,7 @@ PKGS=(
 	libseccomp-dev libarchive-dev libjansson-dev libcap-dev libzstd-dev libssl-dev
 	busybox-static cpio erofs-utils squashfs-tools e2fsprogs zstd
 	util-linux strace jq
+	qemu-system-x86 ccache
 	runc crun podman skopeo umoci buildah debootstrap hyperfine
 )
 
