@@ -18,7 +18,7 @@ FUNCS=(pvm_native_very_early pvm_native_early_init pvm_native_percpu_ready
 	pvm_native_secondary_init pvm_native_irq_enable pvm_native_safe_halt
 	pvm_nmi_unblock pvm_native_write_cr3 pvm_native_write_msr
 	asm_exc_nmi error_entry asm_exc_page_fault entry_SYSCALL_64
-	entry_SYSCALL_64_after_hwframe common_interrupt_return x86_64_start_kernel pti_init)
+	entry_SYSCALL_64_after_hwframe swapgs_restore_regs_and_return_to_usermode x86_64_start_kernel pti_init)
 
 sections() { readelf -SW "$1" | awk '$1 ~ /^\[/ { sub(/^\[ *[0-9]+\] */, ""); print $1, $5 }'; }
 sections "$a" >"$tmp/a.sec"
@@ -33,14 +33,24 @@ fi
 
 # Disassembly without addresses: drop the address column and mask every
 # hex number, so only instructions and symbol names remain.
+# Code labels that share an address with another symbol (entry code) are
+# disassembled from their address to the next symbol's.
 disasm() {
-	objdump -d --no-show-raw-insn --disassemble="$2" "$1" |
+	local start stop
+	start=$(awk -v s="$2" '$3 == s {print $1; exit}' "$1.nm")
+	[ -n "$start" ] || return 0
+	stop=$(awk -v a="$start" 'f && $1 != a {print $1; exit} $1 == a {f = 1}' "$1.nm")
+	objdump -d --no-show-raw-insn --start-address="0x$start" --stop-address="0x$stop" "$1" |
 		sed -n '/^[0-9a-f]* <.*>:$/,$p' |
 		sed -E 's/^ *[0-9a-f]+:\t//; s/0x[0-9a-f]+/X/g; s/\b[0-9a-f]{6,}\b/X/g'
 }
+nm -n "$a" >"$tmp/a.nm"
+nm -n "$b" >"$tmp/b.nm"
+ln -s "$(realpath "$a")" "$tmp/a"
+ln -s "$(realpath "$b")" "$tmp/b"
 for f in "${FUNCS[@]}"; do
-	disasm "$a" "$f" >"$tmp/a.dis"
-	disasm "$b" "$f" >"$tmp/b.dis"
+	disasm "$tmp/a" "$f" >"$tmp/a.dis"
+	disasm "$tmp/b" "$f" >"$tmp/b.dis"
 	if [ ! -s "$tmp/a.dis" ] && [ ! -s "$tmp/b.dis" ]; then
 		echo "$f: in neither"
 	elif diff -q "$tmp/a.dis" "$tmp/b.dis" >/dev/null; then
@@ -52,6 +62,6 @@ for f in "${FUNCS[@]}"; do
 	fi
 done
 
-strings "$a" | grep -m1 "^Linux version" | sed 's/^/A: /'
-strings "$b" | grep -m1 "^Linux version" | sed 's/^/B: /'
+strings "$a" | grep -m1 "^Linux version [0-9]" | sed 's/^/A: /'
+strings "$b" | grep -m1 "^Linux version [0-9]" | sed 's/^/B: /'
 exit $differ
