@@ -97,7 +97,12 @@ link_build() {
 BUILD_TMP=
 MAKE_PID=
 cleanup() {
-	[ -n "$MAKE_PID" ] && kill "$MAKE_PID" 2>/dev/null && wait "$MAKE_PID" 2>/dev/null
+	set +e
+	# make runs in a process group of its own: stop it and its compilers.
+	if [ -n "$MAKE_PID" ]; then
+		kill -- "-$MAKE_PID" 2>/dev/null
+		wait "$MAKE_PID" 2>/dev/null
+	fi
 	[ -n "$BUILD_TMP" ] && rm -rf "$BUILD_TMP"
 	return 0
 }
@@ -109,7 +114,7 @@ trap 'exit 143' TERM
 make_with_progress() {
 	local log=$1; shift
 	local start=$SECONDS steps pct rc=0
-	"$@" > "$log" 2>&1 &
+	setsid "$@" > "$log" 2>&1 9>&- &
 	MAKE_PID=$!
 	while kill -0 "$MAKE_PID" 2>/dev/null; do
 		sleep 30 &
