@@ -31,8 +31,12 @@ PROGRAMS := $(BUILD)/zone-vmm $(BUILD)/zone-init $(BUILD)/zone-initrd.img $(BUIL
 	$(if $(wildcard cli/main.c),$(BUILD)/zone) \
 	$(if $(wildcard runtime/main.c),$(BUILD)/zone-runc)
 
-.PHONY: all setup test demo unit fuzz bench clean asan
-all: $(PROGRAMS) $(BUILD)/asan/zone-vmm $(UNIT_TESTS) $(BUILD)/demo-image
+# Guest torture programs (tests/guest/torture/): static binaries that
+# tests/integration/torture.sh runs inside zones.
+TORTURE := $(patsubst tests/guest/torture/%.c,$(BUILD)/torture/%,$(wildcard tests/guest/torture/*.c))
+
+.PHONY: all setup test demo unit fuzz bench clean asan kernel torture
+all: $(PROGRAMS) $(BUILD)/asan/zone-vmm $(UNIT_TESTS) $(BUILD)/demo-image $(TORTURE)
 
 setup:
 	@bash scripts/setup.sh
@@ -87,6 +91,14 @@ $(BUILD)/zone-initrd.img: $(BUILD)/mkinitrd $(BUILD)/zone-init
 $(BUILD)/demo-image: scripts/mk-demo-image.sh $(BUSYBOX)
 	@bash scripts/mk-demo-image.sh $@ $(BUSYBOX) >/dev/null
 
+torture: $(TORTURE)
+
+# sig.c checks registers that regs.S loads and compares.
+$(BUILD)/torture/sig: tests/guest/torture/regs.S
+$(BUILD)/torture/%: tests/guest/torture/%.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -static -O2 -Wall -Wextra -Werror -Wno-unused-parameter -o $@ $< $(filter %.S,$^) -lpthread
+
 $(BUILD)/asan/tests/%: tests/unit/%.c $(BUILD)/asan/libzone.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ $(HOST_LIBS)
@@ -114,7 +126,13 @@ $(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS)
 
 fuzzers: $(FUZZERS)
 
+# The guest kernel (kernel/): built once per recipe into the cache
+# (/var/cache/zone/kernel/<hash>/), then only linked as build/vmlinux.
+kernel:
+	@bash kernel/build.sh
+
 test: setup
+	@bash kernel/build.sh
 	@$(MAKE) --no-print-directory -j$(shell nproc) all fuzzers
 	@bash tests/run.sh
 
@@ -125,6 +143,7 @@ fuzz: fuzzers
 	@bash tests/fuzz/run.sh 600
 
 demo: setup
+	@bash kernel/build.sh
 	@$(MAKE) --no-print-directory -j$(shell nproc) $(PROGRAMS) $(BUILD)/demo-image
 	@bash scripts/demo.sh
 

@@ -10,6 +10,7 @@ PKGS=(
 	util-linux strace jq
 	# virtio-fs back end (virtiofsd) and bench/fs
 	qemu-system-common fio
+	qemu-system-x86 ccache
 	runc crun podman skopeo umoci buildah debootstrap hyperfine
 	nftables iproute2 curl wrk iperf3 redis-tools
 )

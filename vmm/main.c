@@ -415,7 +415,9 @@ fail:
 
 int main(int argc, char **argv)
 {
-	static const char *const kernels[] = { "/usr/local/lib/zone/vmlinux",
+	/* build/vmlinux (make kernel) first, for build/zone-vmm and build/asan/zone-vmm. */
+	static const char *const kernels[] = { "vmlinux", "../vmlinux",
+					       "/usr/local/lib/zone/vmlinux",
 					       "/usr/lib/zone/vmlinux",
 					       "../shared/guest/vmlinux-pvm",
 					       "../../shared/guest/vmlinux-pvm",

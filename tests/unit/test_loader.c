@@ -299,8 +299,9 @@ static void test_rejects(void)
 	expect_reject("entry outside guest memory", IMG_LEN, "outside guest memory");
 }
 
-/* The real kernel: $ZONE_KERNEL, else shared/guest/vmlinux-pvm in some
- * directory above the test binary. */
+/* The real kernel: $ZONE_KERNEL, else the project's build/vmlinux (make
+ * kernel; the test binary is build/asan/tests/), else
+ * shared/guest/vmlinux-pvm in some directory above the test binary. */
 static bool find_kernel(char *out, size_t n)
 {
 	const char *env = getenv("ZONE_KERNEL");
@@ -316,6 +317,9 @@ static bool find_kernel(char *out, size_t n)
 		return false;
 	exe[l] = 0;
 	dir = dirname(exe);
+	snprintf(out, n, "%s/../../vmlinux", dir);
+	if (access(out, R_OK) == 0)
+		return true;
 	for (int up = 0; up < 8; up++) {
 		snprintf(out, n, "%s/shared/guest/vmlinux-pvm", dir);
 		if (access(out, R_OK) == 0)
