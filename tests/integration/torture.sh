@@ -8,7 +8,7 @@
 # code; 30 s of 2-vCPU stress.  Every run's kernel log (--console-log) must
 # be free of BUG, WARNING and Oops.
 source "$(dirname "$0")/../lib.sh"
-need "/dev/kvm (KVM or KVM-PVM)" test -w /dev/kvm
+need_kvm
 need "build/zone-vmm (run make)" test -x "$VMM"
 need "build/torture/ (run make)" test -x "$BUILD/torture/sig"
 
