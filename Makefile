@@ -6,7 +6,7 @@ BASE_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow \
 	-Wno-missing-field-initializers -D_GNU_SOURCE -I. -g
 CFLAGS   := $(BASE_CFLAGS) -O2
 SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
-HOST_LIBS := -larchive -ljansson -lseccomp -lcap -lpthread -lcrypto
+HOST_LIBS := -larchive -ljansson -lseccomp -lcap -lpthread -lcrypto -lcurl
 
 # One folder per part of the architecture.  Files named main.c hold a
 # program's entry point; everything else goes into libzone.a.

@@ -1,13 +1,17 @@
 /* zone run [--rm] [-d] [-i] [-t] [--name NAME] [-e K=V]... [--env-file F]
  *          [-w DIR] [-u UID[:GID]] [--entrypoint CMD] [--hostname H]
- *          [--cpus N] [--memory SIZE] [--read-only] IMAGE [CMD [ARGS...]]
+ *          [--cpus N] [--memory SIZE] [--read-only]
+ *          [--pull missing|always|never] [--platform OS/ARCH] [--tls-verify=false]
+ *          IMAGE [CMD [ARGS...]]
  * Runs a container in its own zone.  Exit status: the container's, or
  * 125 (zone run itself failed), 126 (command cannot run), 127 (not found),
  * as podman. */
 #include "cli/commands.h"
+#include "cli/pull_flags.h"
 #include "common/util.h"
 #include "common/zerr.h"
 #include "oci/image.h"
+#include "oci/pull.h"
 #include "runtime/monitor.h"
 #include "runtime/spec.h"
 #include "runtime/state.h"
@@ -26,7 +30,27 @@
 #define MAX_FLAGS 256
 #define DEFAULT_MEMORY (256ULL << 20)
 
-static int parse_flags(int argc, char **argv, struct run_flags *f)
+/* --pull: whether to pull IMAGE from its registry first (podman's default: missing) */
+enum pull_policy { PULL_MISSING, PULL_ALWAYS, PULL_NEVER };
+struct pull_flags {
+	enum pull_policy policy;
+	struct pull_opts opts;
+};
+
+static int parse_pull_policy(const char *s, enum pull_policy *p)
+{
+	if (!strcmp(s, "missing"))
+		*p = PULL_MISSING;
+	else if (!strcmp(s, "always"))
+		*p = PULL_ALWAYS;
+	else if (!strcmp(s, "never"))
+		*p = PULL_NEVER;
+	else
+		return zerr(EINVAL, "--pull %s: want missing, always or never", s);
+	return 0;
+}
+
+static int parse_flags(int argc, char **argv, struct run_flags *f, struct pull_flags *pf)
 {
 	static const struct option opts[] = {
 		{ "rm", no_argument, NULL, 'R' },
@@ -43,6 +67,9 @@ static int parse_flags(int argc, char **argv, struct run_flags *f)
 		{ "cpus", required_argument, NULL, 'c' },
 		{ "memory", required_argument, NULL, 'm' },
 		{ "read-only", no_argument, NULL, 'r' },
+		{ "pull", required_argument, NULL, 'p' },
+		{ "platform", required_argument, NULL, 'L' },
+		{ "tls-verify", required_argument, NULL, 'T' },
 		{ 0 },
 	};
 	static char *env[MAX_FLAGS], *env_files[MAX_FLAGS];
@@ -50,6 +77,9 @@ static int parse_flags(int argc, char **argv, struct run_flags *f)
 	int c;
 
 	memset(f, 0, sizeof(*f));
+	memset(pf, 0, sizeof(*pf));
+	pf->opts.tls_verify = true;
+	pf->opts.progress = isatty(1);
 	f->env = env;
 	f->env_files = env_files;
 	f->cpus = 1;
@@ -94,6 +124,15 @@ static int parse_flags(int argc, char **argv, struct run_flags *f)
 			f->memory = v & ~0xfffffULL;
 			break;
 		case 'r': f->read_only = true; break;
+		case 'p':
+			if (parse_pull_policy(optarg, &pf->policy) < 0)
+				return -1;
+			break;
+		case 'L': pf->opts.platform = optarg; break;
+		case 'T':
+			if (parse_tls_verify(optarg, &pf->opts.tls_verify) < 0)
+				return -1;
+			break;
 		default:
 			if (optopt)
 				return zerr(EINVAL, "unknown or incomplete option -%c", optopt);
@@ -117,6 +156,35 @@ static int parse_flags(int argc, char **argv, struct run_flags *f)
 			return zerr(EINVAL, "--name: 1 to 128 characters");
 	}
 	return 0;
+}
+
+/* Pulls the image when the policy says so. */
+static int ensure_image(const char *root, const char *image, const struct pull_flags *pf)
+{
+	struct store s;
+	json_t *found = NULL;
+	int rc;
+
+	if (pf->policy == PULL_NEVER)
+		return 0;
+	if (pf->policy == PULL_MISSING) {
+		if (store_open(&s, root, STORE_READ) < 0)
+			return -1;
+		rc = image_lookup(&s, image, &found);
+		store_close(&s);
+		json_decref(found);
+		if (rc < 0 || found)
+			return rc;
+	}
+	if (store_open(&s, root, STORE_WRITE) < 0) {
+		store_close(&s);
+		return -1;
+	}
+	rc = image_pull(&s, image, &pf->opts, NULL);
+	store_close(&s);
+	if (rc < 0 && pf->policy == PULL_MISSING)
+		return zerr_prefix("no image %s in the store", image);
+	return rc;
 }
 
 /* Create the container's state from the image and the flags. */
@@ -229,10 +297,12 @@ int cmd_run(struct zone_cli *cli, int argc, char **argv)
 {
 	const char *root = zone_root(cli->root);
 	struct run_flags f;
+	struct pull_flags pf;
 	json_t *st;
 	int code, start_errno;
 
-	if (parse_flags(argc, argv, &f) < 0 || create(root, &f, &st) < 0) {
+	if (parse_flags(argc, argv, &f, &pf) < 0 || ensure_image(root, f.image, &pf) < 0 ||
+	    create(root, &f, &st) < 0) {
 		fprintf(stderr, "zone run: %s\n", zerr_msg());
 		return EXIT_RUN_ERROR;
 	}
