@@ -145,6 +145,11 @@ int image_ref_parse(const char *in, struct image_ref *r)
 		}
 		free(r->repository);
 		r->repository = lib;
+		/* the prefix counts towards the length limit */
+		if (!valid_path(r->repository)) {
+			image_ref_free(r);
+			return zerr(EINVAL, "'%.200s': repository name too long", in);
+		}
 	}
 	return 0;
 }

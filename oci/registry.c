@@ -655,7 +655,9 @@ int registry_open(const char *host, const char *repository, const struct registr
 			return zerr(ENOMEM, "registry");
 		}
 		if (probe(r) < 0) {
-			zerr(zerr_errno(), "%s (over https: %s)", zerr_msg(), msg);
+			char http_msg[ZERR_MAX];
+			snprintf(http_msg, sizeof(http_msg), "%s", zerr_msg());
+			zerr(zerr_errno(), "%s (over https: %s)", http_msg, msg);
 			registry_close(r);
 			return -1;
 		}
