@@ -441,12 +441,14 @@ static int request(struct registry *r, const char *path, const char *accept, str
 		char *tok = NULL;
 
 		if (r->scheme == AUTH_BEARER) {
+			struct auth_challenge chal;
 			pthread_mutex_lock(&r->mu);
 			bearer = token_lookup(r, scope);
 			tok = bearer ? strdup(bearer) : NULL;
+			chal = r->chal;
 			pthread_mutex_unlock(&r->mu);
 			if (!tok) {
-				if (token_fetch(r, &r->chal, scope) < 0)
+				if (token_fetch(r, &chal, scope) < 0)
 					goto out;
 				continue;
 			}
@@ -499,12 +501,16 @@ static int request(struct registry *r, const char *path, const char *accept, str
 					     r->host, r->host);
 					goto out;
 				}
+				pthread_mutex_lock(&r->mu);
 				r->scheme = AUTH_BASIC;
+				pthread_mutex_unlock(&r->mu);
 				continue;
 			}
 			/* a Bearer realm: a (new) token for the scope it names */
+			pthread_mutex_lock(&r->mu);
 			r->chal = c;
 			r->scheme = AUTH_BEARER;
+			pthread_mutex_unlock(&r->mu);
 			if (c.scope[0] && strcmp(c.scope, scope) && strlen(c.scope) < sizeof(scope))
 				snprintf(scope, sizeof(scope), "%s", c.scope);
 			token_forget(r, scope);

@@ -8,6 +8,7 @@ PKGS=(
 	libseccomp-dev libarchive-dev libjansson-dev libcap-dev libzstd-dev libssl-dev
 	busybox-static cpio erofs-utils squashfs-tools e2fsprogs zstd
 	util-linux strace jq
+	libcurl4-openssl-dev docker-registry apache2-utils openssl python3-jwt python3-cryptography
 	runc crun podman skopeo umoci buildah debootstrap hyperfine
 )
 

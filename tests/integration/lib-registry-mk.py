@@ -7,7 +7,11 @@ usage: lib-registry-mk.py multiarch SRC_LAYOUT OUT_LAYOUT
          "multi"; prints the two manifest digests (amd64, arm64).
        lib-registry-mk.py random OUT_LAYOUT NLAYERS MIB_PER_LAYER
          an image of NLAYERS gzip layers of incompressible data, tagged
-         "latest"."""
+         "latest".
+       lib-registry-mk.py split ROOTFS_TAR OUT_LAYOUT
+         the tree in ROOTFS_TAR as an image of 4 gzip layers (everything
+         but /usr, /usr/lib, /usr/share, the rest of /usr), tagged
+         "latest"; a hard link goes with its target."""
 import gzip, hashlib, io, json, os, shutil, sys, tarfile
 
 def put(layout, data):
@@ -82,9 +86,43 @@ def random_image(out, nlayers, mib):
     mb = json.dumps(man).encode()
     write_index(out, desc(man["mediaType"], mb, put(out, mb)), "latest")
 
+def split(src, out):
+    def group(name):
+        n = name[2:] if name.startswith("./") else name
+        for i, p in ((1, "usr/lib/"), (2, "usr/share/"), (3, "usr/")):
+            if n.startswith(p) and n != p.rstrip("/"):
+                return i
+        return 0
+    bufs = [io.BytesIO() for _ in range(4)]
+    tfs = [tarfile.open(fileobj=b, mode="w", format=tarfile.PAX_FORMAT) for b in bufs]
+    where = {}
+    with tarfile.open(src) as tf:
+        for m in tf:
+            g = where.get(m.linkname, group(m.name)) if m.islnk() else group(m.name)
+            where[m.name] = g
+            tfs[g].addfile(m, tf.extractfile(m) if m.isreg() else None)
+    layers, diff_ids = [], []
+    for tf, b in zip(tfs, bufs):
+        tf.close()
+        tb = b.getvalue()
+        diff_ids.append("sha256:" + hashlib.sha256(tb).hexdigest())
+        gz = gzip.compress(tb, compresslevel=6, mtime=0)
+        layers.append(desc("application/vnd.oci.image.layer.v1.tar+gzip", gz, put(out, gz)))
+    cfg = {"architecture": "amd64", "os": "linux",
+           "config": {"Cmd": ["/bin/bash"], "Env": ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"]},
+           "rootfs": {"type": "layers", "diff_ids": diff_ids}}
+    cb = json.dumps(cfg).encode()
+    man = {"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+           "config": desc("application/vnd.oci.image.config.v1+json", cb, put(out, cb)),
+           "layers": layers}
+    mb = json.dumps(man).encode()
+    write_index(out, desc(man["mediaType"], mb, put(out, mb)), "latest")
+
 if __name__ == "__main__":
     if len(sys.argv) == 4 and sys.argv[1] == "multiarch":
         multiarch(sys.argv[2], sys.argv[3])
+    elif len(sys.argv) == 4 and sys.argv[1] == "split":
+        split(sys.argv[2], sys.argv[3])
     elif len(sys.argv) == 5 and sys.argv[1] == "random":
         random_image(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))
     else:
