@@ -186,6 +186,7 @@ if make_ca "$T_TMP/ca"; then
 	check "TLS: untrusted CA refused" bash -c "! '$ZONE' --root '$T_TMP/tls' pull -q '$T/ml:gzip' 2>'$T_TMP/err'"
 	one_line_error "TLS: untrusted CA" "$T_TMP/err" "not trusted.*--ca-file"
 	check "TLS: trusted with --ca-file" pull --ca-file "$T_TMP/ca/ca.pem" "$T/ml:gzip"
+	check "TLS: HTTP/2 negotiated" grep -q '"GET /v2/ml/manifests/gzip HTTP/2.0"' "$T_TMP/tls.log"
 	check "TLS: --tls-verify=false" quiet "$ZONE" --root "$T_TMP/tls2" pull -q --tls-verify=false "$T/ml:gzip"
 	make_ca "$T_TMP/other-ca"
 	check "TLS: another CA's file is refused" bash -c "! '$ZONE' --root '$T_TMP/tls3' pull -q --ca-file '$T_TMP/other-ca/ca.pem' '$T/ml:gzip' 2>/dev/null"
