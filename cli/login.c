@@ -75,7 +75,7 @@ int cmd_login(struct zone_cli *cli, int argc, char **argv)
 	static const struct option opts[] = {
 		{ "username", required_argument, NULL, 'u' },
 		{ "password-stdin", no_argument, NULL, 'P' },
-		{ "tls-verify", required_argument, NULL, 'T' },
+		{ "tls-verify", optional_argument, NULL, 'T' },
 		{ "ca-file", required_argument, NULL, 'C' },
 		{ 0 },
 	};
@@ -92,7 +92,7 @@ int cmd_login(struct zone_cli *cli, int argc, char **argv)
 		case 'u': snprintf(user, sizeof(user), "%s", optarg); break;
 		case 'P': from_stdin = true; break;
 		case 'T':
-			if (parse_tls_verify(optarg, &ro.tls_verify) < 0)
+			if (parse_tls_verify(optarg ? optarg : "true", &ro.tls_verify) < 0)
 				return -1;
 			break;
 		case 'C': ro.ca_file = optarg; break;

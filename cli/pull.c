@@ -21,7 +21,7 @@ int cmd_pull(struct zone_cli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "platform", required_argument, NULL, 'p' },
-		{ "tls-verify", required_argument, NULL, 'T' },
+		{ "tls-verify", optional_argument, NULL, 'T' },
 		{ "ca-file", required_argument, NULL, 'C' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
@@ -39,7 +39,7 @@ int cmd_pull(struct zone_cli *cli, int argc, char **argv)
 		switch (c) {
 		case 'p': o.platform = optarg; break;
 		case 'T':
-			if (parse_tls_verify(optarg, &o.tls_verify) < 0)
+			if (parse_tls_verify(optarg ? optarg : "true", &o.tls_verify) < 0)
 				return -1;
 			break;
 		case 'C': o.ca_file = optarg; break;

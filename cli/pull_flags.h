@@ -4,7 +4,8 @@
 
 #include <stdbool.h>
 
-/* --tls-verify=true|false */
+/* --tls-verify[=true|false] (optional_argument, as podman: "--tls-verify
+ * false" with a space is not this flag's value) */
 int parse_tls_verify(const char *arg, bool *verify);
 
 #endif

@@ -69,7 +69,7 @@ static int parse_flags(int argc, char **argv, struct run_flags *f, struct pull_f
 		{ "read-only", no_argument, NULL, 'r' },
 		{ "pull", required_argument, NULL, 'p' },
 		{ "platform", required_argument, NULL, 'L' },
-		{ "tls-verify", required_argument, NULL, 'T' },
+		{ "tls-verify", optional_argument, NULL, 'T' },
 		{ 0 },
 	};
 	static char *env[MAX_FLAGS], *env_files[MAX_FLAGS];
@@ -130,7 +130,7 @@ static int parse_flags(int argc, char **argv, struct run_flags *f, struct pull_f
 			break;
 		case 'L': pf->opts.platform = optarg; break;
 		case 'T':
-			if (parse_tls_verify(optarg, &pf->opts.tls_verify) < 0)
+			if (parse_tls_verify(optarg ? optarg : "true", &pf->opts.tls_verify) < 0)
 				return -1;
 			break;
 		default:

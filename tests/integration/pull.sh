@@ -96,6 +96,7 @@ for bad in "Upper/case" "app@sha256:123" "host:port/app" ""; do
 	one_line_error "bad reference '$bad'" "$T_TMP/err" "pull"
 done
 check "--tls-verify=maybe refused" bash -c "! '$ZONE' --root '$T_TMP/store' pull --tls-verify=maybe x 2>/dev/null"
+check "bare --tls-verify means true" bash -c "! '$ZONE' --root '$T_TMP/store' pull -q --tls-verify '$X/ml:gzip' 2>/dev/null"
 check "--platform linux refused" bash -c "! '$ZONE' --root '$T_TMP/store' pull --tls-verify=false --platform linux '$X/multi:v1' 2>/dev/null"
 
 # --- registries.conf: an insecure registry needs no flag; a dead mirror is skipped
@@ -178,10 +179,9 @@ check "SIGKILL: a retry succeeds" quiet "$ZONE" --root "$T_TMP/kill" pull -q --t
 check "SIGKILL: fsck after the retry" quiet "$ZONE" --root "$T_TMP/kill" image fsck
 
 # --- TLS with a private CA (same storage, another registry process)
-if make_ca "$T_TMP/ca"; then
-	registry_start tls "$STORAGE" "tls:
+if make_ca "$T_TMP/ca" && registry_start tls "$STORAGE" "tls:
   certificate: $T_TMP/ca/server.pem
-  key: $T_TMP/ca/server.key"
+  key: $T_TMP/ca/server.key"; then
 	T=127.0.0.1:$PORT
 	check "TLS: untrusted CA refused" bash -c "! '$ZONE' --root '$T_TMP/tls' pull -q '$T/ml:gzip' 2>'$T_TMP/err'"
 	one_line_error "TLS: untrusted CA" "$T_TMP/err" "not trusted.*--ca-file"
@@ -191,7 +191,7 @@ if make_ca "$T_TMP/ca"; then
 	make_ca "$T_TMP/other-ca"
 	check "TLS: another CA's file is refused" bash -c "! '$ZONE' --root '$T_TMP/tls3' pull -q --ca-file '$T_TMP/other-ca/ca.pem' '$T/ml:gzip' 2>/dev/null"
 else
-	fail "TLS: make a CA with openssl"
+	fail "TLS: a CA (openssl) and a TLS registry" "see above"
 fi
 
 # --- Basic auth (htpasswd -B), zone login / logout
