@@ -155,20 +155,24 @@ fault "503 then OK (retry)" flaky 0 "" ml:gzip
 fault "redirected blobs" redirect 0 "" ml:gzip
 check "redirect: blobs fetched from the new location" grep -q '^GET /_moved/' "$T_TMP/proxy.log"
 
-# --- SIGKILL during a pull of 32 MiB (slowed down by the proxy's stall-free path)
+# --- SIGKILL during a pull of 4 x 8 MiB layers (download, unpack or packing)
 ok=0 bad=()
 for i in $(seq "$KILLS"); do
 	store=$T_TMP/kill
 	"$ZONE" --root "$store" pull -q --tls-verify=false "$X/big:v1" >/dev/null 2>&1 &
 	pid=$!
-	sleep "0.$((RANDOM % 9 + 1))"
+	d=$((RANDOM % 30))
+	sleep "$((d / 10)).$((d % 10))"
 	kill -KILL "$pid" 2>/dev/null
 	wait "$pid" 2>/dev/null
-	if ! "$ZONE" --root "$store" image fsck >"$T_TMP/fsck" 2>&1; then
-		bad+=("kill $i: $(head -2 "$T_TMP/fsck" | tr '\n' ' ')")
+	sleep 0.1
+	if pgrep -f "$store" >/dev/null; then
+		bad+=("kill $i at ${d}00 ms: a child of the puller survived")
+	elif ! "$ZONE" --root "$store" image fsck >"$T_TMP/fsck" 2>&1; then
+		bad+=("kill $i at ${d}00 ms: $(head -2 "$T_TMP/fsck" | tr '\n' ' ')")
 	elif "$ZONE" --root "$store" image inspect "$X/big:v1" >/dev/null 2>&1 &&
 		! "$ZONE" --root "$store" image inspect "$X/big:v1" | jq -e '.disk_size > 0' >/dev/null; then
-		bad+=("kill $i: ref present without its disk")
+		bad+=("kill $i at ${d}00 ms: ref present without its disk")
 	else
 		ok=$((ok + 1))
 	fi
@@ -177,6 +181,7 @@ done
 if [ ${#bad[@]} -eq 0 ]; then pass "SIGKILL x$KILLS: fsck clean every time"; else fail "SIGKILL" "${bad[*]}"; fi
 check "SIGKILL: a retry succeeds" quiet "$ZONE" --root "$T_TMP/kill" pull -q --tls-verify=false "$X/big:v1"
 check "SIGKILL: fsck after the retry" quiet "$ZONE" --root "$T_TMP/kill" image fsck
+check "SIGKILL: tmp/ is empty after a completed pull" test -z "$(ls -A "$T_TMP/kill/images/tmp")"
 
 # --- TLS with a private CA (same storage, another registry process)
 if make_ca "$T_TMP/ca" && registry_start tls "$STORAGE" "tls:
