@@ -240,7 +240,7 @@ static int sweep(const char *dir, const char *suffix, const struct strset *live,
 
 int image_prune(struct store *st, uint64_t *files, uint64_t *bytes)
 {
-	struct strset blobs = { 0 }, disks = { 0 };
+	struct strset blobs = { 0 }, disks = { 0 }, none = { 0 };
 	json_t *refs = NULL;
 	uint64_t f = 0, b = 0;
 	int rc = -1;
@@ -249,6 +249,9 @@ int image_prune(struct store *st, uint64_t *files, uint64_t *bytes)
 		goto out;
 	/* disks first: a disk never outlives the blobs it was made from */
 	if (sweep(st->disks, ".erofs", &disks, &f, &b) < 0 || sweep(st->blobs, "", &blobs, &f, &b) < 0)
+		goto out;
+	/* unfinished downloads: nothing keeps them */
+	if (sweep(st->partial, "", &none, &f, &b) < 0)
 		goto out;
 	if (files)
 		*files = f;

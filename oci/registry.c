@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define TOKENS_MAX 8
@@ -775,6 +776,34 @@ int registry_get_blob_mem(struct registry *r, const char *digest, size_t max, ch
 	return 0;
 }
 
+/* The bytes an earlier, interrupted download left in fd count as
+ * received (hashed now); more than the blob's size starts over. */
+static int resume_from(int fd, int64_t size, struct xfer *x)
+{
+	char buf[1 << 16];
+	struct stat sb;
+	off_t off = 0;
+
+	if (fstat(fd, &sb) < 0)
+		return zerr(errno, "stat download");
+	if (sb.st_size > size) {
+		if (ftruncate(fd, 0) < 0)
+			return zerr(errno, "truncate download");
+		sb.st_size = 0;
+	}
+	while (off < sb.st_size) {
+		ssize_t n = pread(fd, buf, sizeof(buf), off);
+		if (n <= 0)
+			return zerr(n < 0 ? errno : EIO, "read download");
+		digest_update(x->dg, buf, n);
+		off += n;
+	}
+	if (lseek(fd, off, SEEK_SET) < 0)
+		return zerr(errno, "seek download");
+	x->written = off;
+	return 0;
+}
+
 int registry_get_blob_file(struct registry *r, const char *digest, int64_t size, int fd,
 			   progress_fn progress, void *progress_arg)
 {
@@ -790,7 +819,11 @@ int registry_get_blob_file(struct registry *r, const char *digest, int64_t size,
 	x.dg = digest_new();
 	if (!x.dg)
 		return zerr(ENOMEM, "blob");
-	if (request(r, path, NULL, &x) < 0)
+	if (resume_from(fd, size, &x) < 0)
+		goto out;
+	if (x.written == (uint64_t)size)
+		rs.status = 206; /* all there from an earlier pull */
+	else if (request(r, path, NULL, &x) < 0)
 		goto out;
 	if (rs.status != 200 && rs.status != 206) {
 		describe_status(&x, why, sizeof(why));

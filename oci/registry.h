@@ -47,8 +47,9 @@ int registry_get_manifest(struct registry *r, const char *tag_or_digest, size_t 
 int registry_get_blob_mem(struct registry *r, const char *digest, size_t max, char **buf,
 			  size_t *len);
 
-/* Streams a blob into fd (an empty file), resuming with Range after a cut,
- * and fails unless exactly size bytes arrived that hash to digest. */
+/* Streams a blob into fd, resuming with Range after a cut, and fails
+ * unless exactly size bytes arrived that hash to digest.  Bytes already
+ * in fd (an earlier pull's) are kept and the rest is asked for. */
 int registry_get_blob_file(struct registry *r, const char *digest, int64_t size, int fd,
 			   progress_fn progress, void *progress_arg);
 

@@ -1,7 +1,9 @@
 /* A registry as a struct oci_source: the manifest a reference names is the
  * source's one-entry index; manifests, indexes and configs are fetched
  * into memory on demand; layers are downloaded by prefetch, in parallel,
- * each verified against its digest and size before the import reads it. */
+ * into the store's partial/ (where a killed pull's downloads are resumed),
+ * each verified against its digest and size before the import reads it
+ * and renames it into blobs/. */
 #include "oci/pull.h"
 #include "oci/manifest.h"
 #include "oci/progress.h"
@@ -167,7 +169,8 @@ static void *worker(void *arg)
 		pthread_mutex_unlock(&p->mu);
 		if (!j)
 			return NULL;
-		fd = open(j->path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		/* partial/: what a killed pull downloaded is resumed */
+		fd = open(j->path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 		if (fd < 0)
 			j->rc = zerr(errno, "create %s", j->path);
 		else
@@ -177,6 +180,9 @@ static void *worker(void *arg)
 			j->rc = zerr(errno, "fsync %s", j->path);
 		if (fd >= 0)
 			close(fd);
+		/* wrong bytes are not worth resuming; a cut or a stall is */
+		if (j->rc < 0 && (zerr_errno() == EPROTO || zerr_errno() == EFBIG))
+			unlink(j->path);
 		if (j->rc < 0) {
 			snprintf(j->err, sizeof(j->err), "%s", zerr_msg());
 			pthread_mutex_lock(&p->mu);
@@ -227,8 +233,8 @@ static int reg_prefetch(struct oci_source *s, const struct image_manifest *im,
 		if (store_has_blob(st, ld->digest) || already(p.jobs, p.njobs, ld->digest))
 			continue;
 		p.jobs[p.njobs].ld = ld;
-		if (asprintf(&p.jobs[p.njobs].path, "%s/layer.%zu", dir, i) < 0) {
-			p.jobs[p.njobs].path = NULL;
+		p.jobs[p.njobs].path = store_partial_path(st, ld->digest);
+		if (!p.jobs[p.njobs].path) {
 			rc = zerr(ENOMEM, "pull");
 			goto out;
 		}

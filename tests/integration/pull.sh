@@ -140,6 +140,8 @@ fault() { # NAME MODE EXPECT_RC PATTERN REF [ENV...]
 		check "fault $name: image not visible" bash -c "! '$ZONE' --root '$store' image inspect '$ref' >/dev/null 2>&1"
 	fi
 	check "fault $name: fsck clean" quiet "$ZONE" --root "$store" image fsck
+	cp "$T_TMP/proxy.log" "$T_TMP/proxy.fault.log"
+	: >"$T_TMP/proxy.log"
 	check "fault $name: a retry succeeds" quiet "$ZONE" --root "$store" pull -q --tls-verify=false "$ref"
 }
 fault "blob content does not match its digest" corrupt-blob 1 "digest mismatch" ml:gzip
@@ -147,13 +149,44 @@ fault "truncated layer" truncate-blob 1 "truncated: the registry sent [0-9]+ of 
 fault "manifest too large" big-manifest 1 "larger than" ml:gzip
 fault "manifest not JSON" notjson-manifest 1 "not a JSON object" ml:gzip
 t0=$SECONDS
-fault "registry stalls" stall 1 "timed out" ml:gzip ZONE_PULL_STALL_SECONDS=2 ZONE_PULL_RETRIES=1
+fault "registry stalls" stall 1 "timed out" big:v1 ZONE_PULL_STALL_SECONDS=2 ZONE_PULL_RETRIES=1
 check "stall: gave up within 30 s" test $((SECONDS - t0)) -lt 30
+check "stall: the retry resumed what the stalled pull had (Range)" \
+	grep -q 'GET [^ ]*/blobs/sha256:[0-9a-f]* bytes=[1-9][0-9]*-' "$T_TMP/proxy.log"
 fault "connection cut mid-layer" cut-once 0 "" big:v1
-check "cut: resumed with a Range request" grep -q 'GET [^ ]*/blobs/sha256:[0-9a-f]* bytes=[1-9][0-9]*-' "$T_TMP/proxy.log"
+check "cut: resumed with a Range request" grep -q 'GET [^ ]*/blobs/sha256:[0-9a-f]* bytes=[1-9][0-9]*-' "$T_TMP/proxy.fault.log"
 fault "503 then OK (retry)" flaky 0 "" ml:gzip
 fault "redirected blobs" redirect 0 "" ml:gzip
-check "redirect: blobs fetched from the new location" grep -q '^GET /_moved/' "$T_TMP/proxy.log"
+check "redirect: blobs fetched from the new location" grep -q '^GET /_moved/' "$T_TMP/proxy.fault.log"
+
+# --- a pull killed mid-download is resumed by the next one; prune drops leftovers
+store=$T_TMP/resume
+mode stall
+"$ZONE" --root "$store" pull -q --tls-verify=false "$X/big:v1" >/dev/null 2>&1 &
+pid=$!
+for i in $(seq 50); do [ "$(ls -A "$store/images/partial" 2>/dev/null | wc -l)" -ge 3 ] && break; sleep 0.1; done
+sleep 0.5
+kill -KILL "$pid" 2>/dev/null
+wait "$pid" 2>/dev/null
+mode none
+check "resume: the killed pull left partial downloads" test -n "$(ls -A "$store/images/partial")"
+check "resume: fsck clean after the kill" quiet "$ZONE" --root "$store" image fsck
+# the proxy sent 1 KiB of each layer it stalled on
+had=$(find "$store/images/partial" -type f -size 1024c | wc -l)
+: >"$T_TMP/proxy.log"
+check "resume: the next pull succeeds" quiet "$ZONE" --root "$store" pull -q --tls-verify=false "$X/big:v1"
+check "resume: at least one layer had 1 KiB" test "$had" -ge 1
+expect_eq "resume: each of those asked from byte 1024 (Range)" "$had" "$(grep -c 'GET [^ ]*/blobs/sha256:[0-9a-f]* bytes=1024-' "$T_TMP/proxy.log")"
+check "resume: partial/ is empty once committed" test -z "$(ls -A "$store/images/partial")"
+mode stall
+"$ZONE" --root "$store.2" pull -q --tls-verify=false "$X/big:v1" >/dev/null 2>&1 &
+pid=$!
+for i in $(seq 50); do [ -n "$(ls -A "$store.2/images/partial" 2>/dev/null)" ] && break; sleep 0.1; done
+kill -KILL "$pid" 2>/dev/null
+wait "$pid" 2>/dev/null
+mode none
+check "prune: removes what a killed pull left in partial/" \
+	bash -c "'$ZONE' --root '$store.2' image prune >/dev/null && test -z \"\$(ls -A '$store.2/images/partial')\""
 
 # --- SIGKILL during a pull of 4 x 8 MiB layers (download, unpack or packing)
 ok=0 bad=()
