@@ -215,7 +215,8 @@ static int run(struct import *im, const char *path, char **name_out)
 	json_t *sz;
 	int rc = -1;
 
-	if (manifest_resolve(im->src, im->o->ref, im->o->platform, &mdesc, &annotated, &ref_tag) < 0)
+	if (manifest_resolve_platform(im->src, im->o->ref, im->o->platform, &mdesc, &annotated,
+				      &ref_tag) < 0)
 		return -1;
 	if (im->o->name ? image_name_normalize(im->o->name, &name) < 0
 			: image_name_default(annotated, ref_tag, path, &name) < 0)

@@ -210,8 +210,14 @@ static int pick(json_t *list, const char *ref, bool by_platform, const struct pl
 	return 0;
 }
 
-int manifest_resolve(struct oci_source *s, const char *ref, const char *platform, json_t **desc,
-		     const char **annotated, const char **ref_tag)
+int manifest_resolve(struct oci_source *s, const char *ref, json_t **desc, const char **annotated,
+		     const char **ref_tag)
+{
+	return manifest_resolve_platform(s, ref, NULL, desc, annotated, ref_tag);
+}
+
+int manifest_resolve_platform(struct oci_source *s, const char *ref, const char *platform,
+			      json_t **desc, const char **annotated, const char **ref_tag)
 {
 	struct platform plat;
 	json_t *d, *top;

@@ -43,9 +43,12 @@ int platform_parse(const char *s, struct platform *p);
 /* Chooses the image manifest to import from the source's index: by ref
  * (annotation org.opencontainers.image.ref.name or io.containerd.image.name)
  * when given, else the only one; nested indexes are followed to the entry
- * for platform (NULL: this host's).  *desc is a new reference; *annotated
- * and *ref_tag (may be NULL) point into it. */
-int manifest_resolve(struct oci_source *s, const char *ref, const char *platform, json_t **desc,
+ * for this host's platform.  *desc is a new reference; *annotated and
+ * *ref_tag (may be NULL) point into it. */
+int manifest_resolve(struct oci_source *s, const char *ref, json_t **desc,
 		     const char **annotated, const char **ref_tag);
+/* The same for platform ("OS/ARCH[/VARIANT]"; NULL: this host's). */
+int manifest_resolve_platform(struct oci_source *s, const char *ref, const char *platform,
+			      json_t **desc, const char **annotated, const char **ref_tag);
 
 #endif
