@@ -126,7 +126,7 @@ blob_gets() { grep -c '^GET [^ ]*/blobs/sha256:' "$1"; }
 one_line_error() {
 	local n
 	n=$(grep -c . "$2")
-	if [ "$n" -eq 1 ] && grep -qE "$3" "$2"; then
+	if [ "$n" -eq 1 ] && grep -qE -- "$3" "$2"; then
 		pass "$1: $(cut -c1-150 "$2")"
 	else
 		fail "$1" "want one line matching '$3', got $n: $(head -3 "$2" | tr '\n' '|' | cut -c1-300)"
