@@ -13,6 +13,9 @@ struct zone_cli {
 
 #define ZONE_COMMANDS(X) \
 	X(image, "import, list, inspect and remove images") \
+	X(pull, "pull an image from a registry") \
+	X(login, "log in to a registry") \
+	X(logout, "log out of a registry") \
 	X(exec, "run a process in a running zone") \
 	X(run, "run a container in a new zone") \
 	X(ps, "list containers (-a: also exited ones)") \

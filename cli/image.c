@@ -85,17 +85,19 @@ static int do_ls(struct zone_cli *cli, int argc, char **argv)
 		json_decref(list);
 		return 0;
 	}
-	printf("%-40s %-14s %10s %10s  %s\n", "NAME", "IMAGE ID", "LAYERS", "DISK", "CREATED");
+	printf("%-40s %-14s %-19s %10s %10s  %s\n", "NAME", "IMAGE ID", "DIGEST", "LAYERS", "DISK",
+	       "CREATED");
 	json_array_foreach(list, i, it) {
 		const char *err = json_string_value(json_object_get(it, "error"));
 		const char *cd = json_string_value(json_object_get(it, "config_digest"));
+		const char *md = json_string_value(json_object_get(it, "manifest_digest"));
 		if (err) {
 			printf("%-40s (damaged: %s)\n", json_string_value(json_object_get(it, "name")),
 			       err);
 			continue;
 		}
-		printf("%-40s %-14.12s %8.1fMB %8.1fMB  %.19s\n",
-		       json_string_value(json_object_get(it, "name")), cd + 7,
+		printf("%-40s %-14.12s %-19.19s %8.1fMB %8.1fMB  %.19s\n",
+		       json_string_value(json_object_get(it, "name")), cd + 7, md,
 		       json_integer_value(json_object_get(it, "size")) / 1e6,
 		       json_integer_value(json_object_get(it, "disk_size")) / 1e6,
 		       json_string_value(json_object_get(it, "created")));

@@ -4,15 +4,19 @@
  *          [--mount type=bind|tmpfs,...]... [--tmpfs DIR[:opts]]...
  *          [--network NAME|none]
  *          [-p [HOSTIP:]HOSTPORT:CTRPORT[/tcp|udp]]... [--dns IP]...
- *          [--add-host NAME:IP]... IMAGE [CMD [ARGS...]]
+ *          [--add-host NAME:IP]...
+ *          [--pull missing|always|never] [--platform OS/ARCH] [--tls-verify=false]
+ *          IMAGE [CMD [ARGS...]]
  * Runs a container in its own zone.  Exit status: the container's, or
  * 125 (zone run itself failed), 126 (command cannot run), 127 (not found),
  * as podman. */
 #include "cli/commands.h"
 #include "cli/mount_flags.h"
+#include "cli/pull_flags.h"
 #include "common/util.h"
 #include "common/zerr.h"
 #include "oci/image.h"
+#include "oci/pull.h"
 #include "runtime/monitor.h"
 #include "runtime/net_store.h"
 #include "runtime/spec.h"
@@ -32,7 +36,31 @@
 #define MAX_FLAGS 256
 #define DEFAULT_MEMORY (256ULL << 20)
 
-static int parse_flags(int argc, char **argv, struct run_flags *f, json_t *mounts)
+/* Long options without a short form. */
+enum { OPT_PULL = 0x100, OPT_PLATFORM, OPT_TLS_VERIFY };
+
+/* --pull: whether to pull IMAGE from its registry first (podman's default: missing) */
+enum pull_policy { PULL_MISSING, PULL_ALWAYS, PULL_NEVER };
+struct pull_flags {
+	enum pull_policy policy;
+	struct pull_opts opts;
+};
+
+static int parse_pull_policy(const char *s, enum pull_policy *p)
+{
+	if (!strcmp(s, "missing"))
+		*p = PULL_MISSING;
+	else if (!strcmp(s, "always"))
+		*p = PULL_ALWAYS;
+	else if (!strcmp(s, "never"))
+		*p = PULL_NEVER;
+	else
+		return zerr(EINVAL, "--pull %s: want missing, always or never", s);
+	return 0;
+}
+
+static int parse_flags(int argc, char **argv, struct run_flags *f, json_t *mounts,
+		       struct pull_flags *pf)
 {
 	static const struct option opts[] = {
 		{ "rm", no_argument, NULL, 'R' },
@@ -57,6 +85,9 @@ static int parse_flags(int argc, char **argv, struct run_flags *f, json_t *mount
 		{ "net", required_argument, NULL, 'N' },
 		{ "dns", required_argument, NULL, 'D' },
 		{ "add-host", required_argument, NULL, 'A' },
+		{ "pull", required_argument, NULL, OPT_PULL },
+		{ "platform", required_argument, NULL, OPT_PLATFORM },
+		{ "tls-verify", optional_argument, NULL, OPT_TLS_VERIFY },
 		{ 0 },
 	};
 	static char *env[MAX_FLAGS], *env_files[MAX_FLAGS];
@@ -64,6 +95,9 @@ static int parse_flags(int argc, char **argv, struct run_flags *f, json_t *mount
 	int c;
 
 	memset(f, 0, sizeof(*f));
+	memset(pf, 0, sizeof(*pf));
+	pf->opts.tls_verify = true;
+	pf->opts.progress = isatty(1);
 	f->env = env;
 	f->env_files = env_files;
 	f->cpus = 1;
@@ -132,6 +166,15 @@ static int parse_flags(int argc, char **argv, struct run_flags *f, json_t *mount
 			break;
 		}
 		case 'N': f->net.network = optarg; break;
+		case OPT_PULL:
+			if (parse_pull_policy(optarg, &pf->policy) < 0)
+				return -1;
+			break;
+		case OPT_PLATFORM: pf->opts.platform = optarg; break;
+		case OPT_TLS_VERIFY:
+			if (parse_tls_verify(optarg ? optarg : "true", &pf->opts.tls_verify) < 0)
+				return -1;
+			break;
 		default:
 			if (optopt)
 				return zerr(EINVAL, "unknown or incomplete option -%c", optopt);
@@ -176,6 +219,35 @@ static int net_check(const char *root, const struct net_flags *nf)
 			       : -1;
 	json_decref(net);
 	return 0;
+}
+
+/* Pulls the image when the policy says so. */
+static int ensure_image(const char *root, const char *image, const struct pull_flags *pf)
+{
+	struct store s;
+	json_t *found = NULL;
+	int rc;
+
+	if (pf->policy == PULL_NEVER)
+		return 0;
+	if (pf->policy == PULL_MISSING) {
+		if (store_open(&s, root, STORE_READ) < 0)
+			return -1;
+		rc = image_lookup(&s, image, &found);
+		store_close(&s);
+		json_decref(found);
+		if (rc < 0 || found)
+			return rc;
+	}
+	if (store_open(&s, root, STORE_WRITE) < 0) {
+		store_close(&s);
+		return -1;
+	}
+	rc = image_pull(&s, image, &pf->opts, NULL);
+	store_close(&s);
+	if (rc < 0 && pf->policy == PULL_MISSING)
+		return zerr_prefix("no image %s in the store", image);
+	return rc;
 }
 
 /* Create the container's state from the image and the flags. */
@@ -296,11 +368,12 @@ int cmd_run(struct zone_cli *cli, int argc, char **argv)
 {
 	const char *root = zone_root(cli->root);
 	struct run_flags f;
+	struct pull_flags pf;
 	json_t *st, *mounts = json_array();
 	int code, start_errno;
 
-	if (!mounts || parse_flags(argc, argv, &f, mounts) < 0 ||
-	    create(root, &f, mounts, &st) < 0) {
+	if (!mounts || parse_flags(argc, argv, &f, mounts, &pf) < 0 ||
+	    ensure_image(root, f.image, &pf) < 0 || create(root, &f, mounts, &st) < 0) {
 		fprintf(stderr, "zone run: %s\n", zerr_msg());
 		json_decref(mounts);
 		return EXIT_RUN_ERROR;

@@ -4,6 +4,7 @@
 #include "oci/image.h"
 #include "oci/manifest.h"
 #include "oci/name.h"
+#include "oci/reference.h"
 #include "oci/strset.h"
 #include "common/zerr.h"
 
@@ -39,15 +40,49 @@ static int load_image(const struct store *st, json_t *ref, struct image_manifest
 	return 0;
 }
 
+/* The ref for name as given ("demo" -> "demo:latest"), else for the
+ * reference it means to a pull ("debian" -> "docker.io/library/debian:latest"). */
 static int find_ref(const struct store *st, const char *name, json_t **refs, json_t **ref,
 		    char **norm)
 {
+	struct image_ref r;
+
 	if (image_name_normalize(name, norm) < 0 || store_refs_load(st, refs) < 0)
 		return -1;
 	*ref = json_object_get(*refs, *norm);
-	if (!*ref)
-		return zerr(0, "no image named %s", *norm);
-	return 0;
+	if (*ref)
+		return 0;
+	if (image_ref_parse(name, &r) == 0) {
+		char *full = image_ref_string(&r);
+		image_ref_free(&r);
+		if (full && (*ref = json_object_get(*refs, full))) {
+			free(*norm);
+			*norm = full;
+			return 0;
+		}
+		free(full);
+	}
+	return zerr(ENOENT, "no image named %s", *norm);
+}
+
+int image_lookup(const struct store *st, const char *name, json_t **out)
+{
+	z_autofree char *norm = NULL;
+	json_t *refs = NULL, *ref;
+
+	*out = NULL;
+	if (find_ref(st, name, &refs, &ref, &norm) < 0) {
+		json_decref(refs);
+		if (zerr_errno() != ENOENT)
+			return -1;
+		zerr_clear();
+		return 0;
+	}
+	*out = json_pack("{s:s, s:O, s:O}", "name", norm, "manifest_digest",
+			 json_object_get(ref, "manifest"), "config_digest",
+			 json_object_get(ref, "config"));
+	json_decref(refs);
+	return *out ? 0 : zerr(ENOMEM, "lookup");
 }
 
 static int64_t file_size(const char *path)
@@ -127,7 +162,8 @@ int image_list(const struct store *st, json_t **out)
 			total += im.layers[i].size;
 		disk = store_disk_path(st, im.config_digest);
 		created = json_string_value(json_object_get(im.config, "created"));
-		json_array_append_new(arr, json_pack("{s:s, s:s, s:I, s:I, s:s}", "name", name,
+		json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:I, s:I, s:s}", "name", name,
+						     "manifest_digest", im.manifest_digest,
 						     "config_digest", im.config_digest, "size", total,
 						     "disk_size", (json_int_t)file_size(disk),
 						     "created", created ? created : ""));
@@ -204,7 +240,7 @@ static int sweep(const char *dir, const char *suffix, const struct strset *live,
 
 int image_prune(struct store *st, uint64_t *files, uint64_t *bytes)
 {
-	struct strset blobs = { 0 }, disks = { 0 };
+	struct strset blobs = { 0 }, disks = { 0 }, none = { 0 };
 	json_t *refs = NULL;
 	uint64_t f = 0, b = 0;
 	int rc = -1;
@@ -213,6 +249,9 @@ int image_prune(struct store *st, uint64_t *files, uint64_t *bytes)
 		goto out;
 	/* disks first: a disk never outlives the blobs it was made from */
 	if (sweep(st->disks, ".erofs", &disks, &f, &b) < 0 || sweep(st->blobs, "", &blobs, &f, &b) < 0)
+		goto out;
+	/* unfinished downloads: nothing keeps them */
+	if (sweep(st->partial, "", &none, &f, &b) < 0)
 		goto out;
 	if (files)
 		*files = f;

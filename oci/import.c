@@ -215,9 +215,8 @@ static int run(struct import *im, const char *path, char **name_out)
 	json_t *sz;
 	int rc = -1;
 
-	if (source_open(path, im->st, &im->src) < 0)
-		return -1;
-	if (manifest_resolve(im->src, im->o->ref, &mdesc, &annotated, &ref_tag) < 0)
+	if (manifest_resolve_platform(im->src, im->o->ref, im->o->platform, &mdesc, &annotated,
+				      &ref_tag) < 0)
 		return -1;
 	if (im->o->name ? image_name_normalize(im->o->name, &name) < 0
 			: image_name_default(annotated, ref_tag, path, &name) < 0)
@@ -244,6 +243,9 @@ static int run(struct import *im, const char *path, char **name_out)
 		goto out;
 	}
 	unpacking = !store_has_disk(im->st, im->im.config_digest);
+	if (im->src->prefetch &&
+	    im->src->prefetch(im->src, &im->im, im->st, im->work, im->o->progress) < 0)
+		goto out;
 	for (size_t i = 0; i < im->im.nlayers; i++)
 		if (fetch_layer(im, i, im->o->progress && !unpacking) < 0)
 			goto out;
@@ -281,11 +283,21 @@ out:
 int image_import(struct store *st, const char *path, const struct import_opts *o,
 		 char **name_out)
 {
-	struct import im = { .st = st, .o = o };
-	int rc = run(&im, path, name_out);
+	struct oci_source *src;
+
+	if (source_open(path, st, &src) < 0)
+		return zerr_prefix("import %s", path);
+	return image_import_from(st, src, path, o, name_out);
+}
+
+int image_import_from(struct store *st, struct oci_source *src, const char *what,
+		      const struct import_opts *o, char **name_out)
+{
+	struct import im = { .st = st, .o = o, .src = src };
+	int rc = run(&im, what, name_out);
 
 	if (rc < 0)
-		zerr_prefix("import %s", path);
+		zerr_prefix("%s %s", strcmp(src->kind, "registry") ? "import" : "pull", what);
 	for (size_t i = 0; i < im.npend; i++)
 		free(im.pend[i].tmp);
 	free(im.pend);

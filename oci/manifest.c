@@ -131,16 +131,42 @@ static const char *host_arch(void)
 	return u.machine;
 }
 
-static bool platform_ok(json_t *d)
+int platform_parse(const char *s, struct platform *p)
+{
+	const char *a, *v;
+
+	memset(p, 0, sizeof(*p));
+	if (!s) {
+		snprintf(p->os, sizeof(p->os), "linux");
+		snprintf(p->arch, sizeof(p->arch), "%.31s", host_arch());
+		return 0;
+	}
+	a = strchr(s, '/');
+	v = a ? strchr(a + 1, '/') : NULL;
+	if (!a || a == s || !a[1] || a[1] == '/' || (v && (!v[1] || strchr(v + 1, '/'))) ||
+	    (size_t)(a - s) >= sizeof(p->os) ||
+	    (size_t)((v ? v : a + strlen(a)) - a - 1) >= sizeof(p->arch) ||
+	    (v && strlen(v + 1) >= sizeof(p->variant)))
+		return zerr(EINVAL, "platform '%.100s': want OS/ARCH[/VARIANT], e.g. linux/amd64", s);
+	snprintf(p->os, sizeof(p->os), "%.*s", (int)(a - s), s);
+	snprintf(p->arch, sizeof(p->arch), "%.*s", (int)((v ? v : a + strlen(a)) - a - 1), a + 1);
+	if (v)
+		snprintf(p->variant, sizeof(p->variant), "%s", v + 1);
+	return 0;
+}
+
+static bool platform_ok(json_t *d, const struct platform *want)
 {
 	json_t *p = json_object_get(d, "platform");
-	const char *os, *arch;
+	const char *os, *arch, *variant;
 
 	if (!p)
 		return true;
 	os = json_string_value(json_object_get(p, "os"));
 	arch = json_string_value(json_object_get(p, "architecture"));
-	return (!os || !strcmp(os, "linux")) && (!arch || !strcmp(arch, host_arch()));
+	variant = json_string_value(json_object_get(p, "variant"));
+	return (!os || !strcmp(os, want->os)) && (!arch || !strcmp(arch, want->arch)) &&
+	       (!want->variant[0] || !variant || !strcmp(variant, want->variant));
 }
 
 static bool is_index(json_t *d)
@@ -155,7 +181,8 @@ static const char *ann(json_t *d, const char *key)
 	return json_string_value(json_object_get(json_object_get(d, "annotations"), key));
 }
 
-static int pick(json_t *list, const char *ref, bool by_platform, json_t **out)
+static int pick(json_t *list, const char *ref, bool by_platform, const struct platform *plat,
+		json_t **out)
 {
 	json_t *d, *hit = NULL;
 	size_t i, n = 0;
@@ -168,16 +195,17 @@ static int pick(json_t *list, const char *ref, bool by_platform, json_t **out)
 			return zerr(0, "index entry %zu is not a descriptor", i);
 		if (ref && !(r && !strcmp(r, ref)) && !(c && !strcmp(c, ref)))
 			continue;
-		if (by_platform && !platform_ok(d))
+		if (by_platform && !platform_ok(d, plat))
 			continue;
 		hit = d;
 		n++;
 	}
 	if (n == 0)
 		return ref ? zerr(0, "no image named '%.200s' in the index", ref)
-			   : zerr(0, "no manifest for linux/%s in the index", host_arch());
+			   : zerr(0, "no manifest for %s/%s%s%s in the index", plat->os, plat->arch,
+				  plat->variant[0] ? "/" : "", plat->variant);
 	if (n > 1 && !by_platform)
-		return pick(list, ref, true, out);
+		return pick(list, ref, true, plat, out);
 	if (n > 1)
 		return zerr(0, "the index holds %zu images: choose one with --ref", n);
 	*out = hit;
@@ -187,10 +215,19 @@ static int pick(json_t *list, const char *ref, bool by_platform, json_t **out)
 int manifest_resolve(struct oci_source *s, const char *ref, json_t **desc, const char **annotated,
 		     const char **ref_tag)
 {
+	return manifest_resolve_platform(s, ref, NULL, desc, annotated, ref_tag);
+}
+
+int manifest_resolve_platform(struct oci_source *s, const char *ref, const char *platform,
+			      json_t **desc, const char **annotated, const char **ref_tag)
+{
+	struct platform plat;
 	json_t *d, *top;
 	int depth;
 
-	if (pick(json_object_get(s->index, "manifests"), ref, false, &top) < 0)
+	if (platform_parse(platform, &plat) < 0)
+		return -1;
+	if (pick(json_object_get(s->index, "manifests"), ref, false, &plat, &top) < 0)
 		return zerr_prefix("%s", s->path);
 	*annotated = ann(top, ANN_CONTAINERD);
 	*ref_tag = ann(top, ANN_REF);
@@ -218,7 +255,7 @@ int manifest_resolve(struct oci_source *s, const char *ref, json_t **desc, const
 			json_decref(d);
 			return zerr(0, "index %s: %s", dg, je.text);
 		}
-		if (pick(json_object_get(idx, "manifests"), NULL, true, &child) < 0) {
+		if (pick(json_object_get(idx, "manifests"), NULL, true, &plat, &child) < 0) {
 			json_decref(idx);
 			json_decref(d);
 			return zerr_prefix("index %s", dg);

@@ -34,6 +34,12 @@ int manifest_parse(const char *buf, size_t len, const char *digest, struct image
 int manifest_set_config(struct image_manifest *im, const char *buf, size_t len);
 void manifest_free(struct image_manifest *im);
 
+struct platform {
+	char os[32], arch[32], variant[32];
+};
+/* "OS/ARCH[/VARIANT]"; NULL: this host's (linux/amd64 here). */
+int platform_parse(const char *s, struct platform *p);
+
 /* Chooses the image manifest to import from the source's index: by ref
  * (annotation org.opencontainers.image.ref.name or io.containerd.image.name)
  * when given, else the only one; nested indexes are followed to the entry
@@ -41,5 +47,8 @@ void manifest_free(struct image_manifest *im);
  * *ref_tag (may be NULL) point into it. */
 int manifest_resolve(struct oci_source *s, const char *ref, json_t **desc,
 		     const char **annotated, const char **ref_tag);
+/* The same for platform ("OS/ARCH[/VARIANT]"; NULL: this host's). */
+int manifest_resolve_platform(struct oci_source *s, const char *ref, const char *platform,
+			      json_t **desc, const char **annotated, const char **ref_tag);
 
 #endif

@@ -1,4 +1,5 @@
 #include "oci/name.h"
+#include "oci/digest.h"
 #include "common/zerr.h"
 
 #include <ctype.h>
@@ -39,24 +40,55 @@ static bool valid_repo(const char *r, size_t n)
 	return true;
 }
 
+/* HOST:PORT, letters, digits, '.' and '-' */
+static bool valid_host(const char *h, size_t n)
+{
+	size_t i;
+
+	if (n == 0 || n > 255)
+		return false;
+	for (i = 0; i < n && h[i] != ':'; i++)
+		if (!isalnum((unsigned char)h[i]) && !strchr(".-", h[i]))
+			return false;
+	if (i == 0 || i == n || i + 1 == n)
+		return i > 0 && i == n;
+	for (i++; i < n; i++)
+		if (!isdigit((unsigned char)h[i]))
+			return false;
+	return true;
+}
+
 int image_name_normalize(const char *in, char **out)
 {
-	const char *slash, *colon;
+	const char *slash, *colon, *at, *repo = in, *end;
 	size_t rlen;
 
 	if (!in || !*in)
 		return zerr(0, "empty image name");
-	if (strchr(in, '@'))
-		return zerr(0, "image name '%.200s': digests are not accepted as names", in);
-	slash = strrchr(in, '/');
-	colon = strrchr(slash ? slash : in, ':');
-	rlen = colon ? (size_t)(colon - in) : strlen(in);
-	if (!valid_repo(in, rlen))
+	/* NAME@sha256:HEX: what a pull by digest names its image */
+	at = strchr(in, '@');
+	if (at && !digest_valid(at + 1))
+		return zerr(0, "image name '%.200s': bad digest", in);
+	end = at ? at : in + strlen(in);
+	/* a registry host with a port ("127.0.0.1:5000/app") leads the name */
+	slash = memchr(in, '/', end - in);
+	if (slash && memchr(in, ':', slash - in))
+		repo = slash + 1;
+	slash = memrchr(repo, '/', end - repo);
+	colon = memchr(slash ? slash : repo, ':', end - (slash ? slash : repo));
+	rlen = (colon ? colon : end) - in;
+	if (repo != in && !valid_host(in, repo - in - 1))
+		return zerr(0, "bad registry host in '%.200s'", in);
+	if (!valid_repo(repo, in + rlen - repo))
 		return zerr(0, "bad image name '%.200s' (lowercase letters, digits, '.', '_', '-', '/')",
 			    in);
-	if (colon && !valid_tag(colon + 1))
+	if (colon && (at || !valid_tag(colon + 1)))
 		return zerr(0, "bad tag in '%.200s'", in);
-	if (asprintf(out, "%.*s:%s", (int)rlen, in, colon ? colon + 1 : "latest") < 0)
+	if (at)
+		*out = strdup(in);
+	else if (asprintf(out, "%.*s:%s", (int)rlen, in, colon ? colon + 1 : "latest") < 0)
+		*out = NULL;
+	if (!*out)
 		return zerr(ENOMEM, "name");
 	return 0;
 }

@@ -2,7 +2,8 @@
 #ifndef ZONE_OCI_NAME_H
 #define ZONE_OCI_NAME_H
 
-/* Validates and adds ":latest" when there is no tag.  *out is malloc'd. */
+/* Validates NAME[:TAG] or NAME@sha256:HEX (NAME may start with HOST:PORT/)
+ * and adds ":latest" when there is neither.  *out is malloc'd. */
 int image_name_normalize(const char *in, char **out);
 /* A name for an import without --name: the source's own name when it has
  * one (annotations), else the file's base name with the ref's tag. */

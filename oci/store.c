@@ -65,11 +65,13 @@ int store_open(struct store *s, const char *root, int mode)
 	if (asprintf(&s->dir, "%s/images", root) < 0 ||
 	    asprintf(&s->blobs, "%s/blobs/sha256", s->dir) < 0 ||
 	    asprintf(&s->disks, "%s/disks", s->dir) < 0 || asprintf(&s->tmp, "%s/tmp", s->dir) < 0 ||
+	    asprintf(&s->partial, "%s/partial", s->dir) < 0 ||
 	    asprintf(&lock, "%s/lock", s->dir) < 0)
 		return zerr(ENOMEM, "store");
 	if (!(mode & STORE_LOCK))
 		return 0;
-	if (mkdir_p(s->blobs) < 0 || mkdir_p(s->disks) < 0 || mkdir_p(s->tmp) < 0)
+	if (mkdir_p(s->blobs) < 0 || mkdir_p(s->disks) < 0 || mkdir_p(s->tmp) < 0 ||
+	    mkdir_p(s->partial) < 0)
 		return zerr_prefix("store %s", s->dir);
 	s->lockfd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (s->lockfd < 0)
@@ -87,6 +89,7 @@ void store_close(struct store *s)
 	free(s->blobs);
 	free(s->disks);
 	free(s->tmp);
+	free(s->partial);
 	memset(s, 0, sizeof(*s));
 	s->lockfd = -1;
 }
@@ -96,6 +99,15 @@ char *store_blob_path(const struct store *s, const char *digest)
 	char *p;
 
 	if (!digest_valid(digest) || asprintf(&p, "%s/%s", s->blobs, digest_hex(digest)) < 0)
+		return NULL;
+	return p;
+}
+
+char *store_partial_path(const struct store *s, const char *digest)
+{
+	char *p;
+
+	if (!digest_valid(digest) || asprintf(&p, "%s/%s", s->partial, digest_hex(digest)) < 0)
 		return NULL;
 	return p;
 }

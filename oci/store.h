@@ -3,6 +3,8 @@
  *   disks/<hex>.erofs    flattened read-only rootfs, <hex> = config digest
  *   refs.json            {"refs": {"name:tag": {"manifest": d, "config": d}}}
  *   tmp/                 work files; emptied by the next writer
+ *   partial/<hex>        a registry download cut short, resumed by the next
+ *                        pull (not yet verified); removed by prune
  *   lock                 flock()ed by writers (import, rm, prune)
  * Every file appears by rename() after fsync, so a writer killed at any
  * point leaves only tmp/ junk and unreferenced blobs or disks. */
@@ -21,6 +23,7 @@ struct store {
 	char *blobs; /* <root>/images/blobs/sha256 */
 	char *disks;
 	char *tmp;
+	char *partial;
 	int lockfd;
 };
 
@@ -35,6 +38,7 @@ void store_close(struct store *s);
 
 char *store_blob_path(const struct store *s, const char *digest);
 char *store_disk_path(const struct store *s, const char *config_digest);
+char *store_partial_path(const struct store *s, const char *digest);
 bool store_has_blob(const struct store *s, const char *digest);
 bool store_has_disk(const struct store *s, const char *config_digest);
 

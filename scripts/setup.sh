@@ -11,6 +11,7 @@ PKGS=(
 	# virtio-fs back end (virtiofsd) and bench/fs
 	qemu-system-common fio
 	qemu-system-x86 ccache
+	libcurl4-openssl-dev docker-registry apache2-utils openssl python3-jwt python3-cryptography
 	runc crun podman skopeo umoci buildah debootstrap hyperfine
 	nftables iproute2 curl wrk iperf3 redis-tools
 )
