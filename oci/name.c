@@ -1,5 +1,6 @@
 #include "oci/name.h"
 #include "oci/digest.h"
+#include "oci/reference.h"
 #include "common/zerr.h"
 
 #include <ctype.h>
@@ -8,55 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static bool valid_tag(const char *t)
-{
-	size_t n = strlen(t);
-
-	if (n == 0 || n > 128 || !(isalnum((unsigned char)t[0]) || t[0] == '_'))
-		return false;
-	for (; *t; t++)
-		if (!isalnum((unsigned char)*t) && !strchr("._-", *t))
-			return false;
-	return true;
-}
-
-/* Components of lowercase letters and digits joined by '.', '_' or '-'
- * (each component starts and ends with a letter or digit), split by '/'. */
-static bool valid_repo(const char *r, size_t n)
-{
-	if (n == 0 || n > 255)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = r[i];
-		bool alnum = islower(c) || isdigit(c);
-		bool edge = i == 0 || r[i - 1] == '/' || i + 1 == n || r[i + 1] == '/';
-
-		if (!alnum && !strchr("._-/", c))
-			return false;
-		if (!alnum && edge)
-			return false;
-	}
-	return true;
-}
-
-/* HOST:PORT, letters, digits, '.' and '-' */
-static bool valid_host(const char *h, size_t n)
-{
-	size_t i;
-
-	if (n == 0 || n > 255)
-		return false;
-	for (i = 0; i < n && h[i] != ':'; i++)
-		if (!isalnum((unsigned char)h[i]) && !strchr(".-", h[i]))
-			return false;
-	if (i == 0 || i == n || i + 1 == n)
-		return i > 0 && i == n;
-	for (i++; i < n; i++)
-		if (!isdigit((unsigned char)h[i]))
-			return false;
-	return true;
-}
 
 int image_name_normalize(const char *in, char **out)
 {
@@ -77,12 +29,12 @@ int image_name_normalize(const char *in, char **out)
 	slash = memrchr(repo, '/', end - repo);
 	colon = memchr(slash ? slash : repo, ':', end - (slash ? slash : repo));
 	rlen = (colon ? colon : end) - in;
-	if (repo != in && !valid_host(in, repo - in - 1))
+	if (repo != in && !ref_valid_host(in, repo - in - 1))
 		return zerr(0, "bad registry host in '%.200s'", in);
-	if (!valid_repo(repo, in + rlen - repo))
+	if (!ref_valid_path(repo, in + rlen - repo))
 		return zerr(0, "bad image name '%.200s' (lowercase letters, digits, '.', '_', '-', '/')",
 			    in);
-	if (colon && (at || !valid_tag(colon + 1)))
+	if (colon && (at || !ref_valid_tag(colon + 1)))
 		return zerr(0, "bad tag in '%.200s'", in);
 	if (at)
 		*out = strdup(in);
@@ -118,7 +70,7 @@ int image_name_default(const char *annotated, const char *ref_tag, const char *p
 		base[n -= 4] = 0;
 	if (!n || !isalnum((unsigned char)base[0]))
 		return zerr(0, "cannot derive an image name from %s: use --name", path);
-	if (asprintf(out, "%s:%s", base, ref_tag && valid_tag(ref_tag) ? ref_tag : "latest") < 0)
+	if (asprintf(out, "%s:%s", base, ref_tag && ref_valid_tag(ref_tag) ? ref_tag : "latest") < 0)
 		return zerr(ENOMEM, "name");
 	return 0;
 }

@@ -10,10 +10,8 @@
 
 /* Path components: lowercase letters and digits joined by '.', '_', '__'
  * or runs of '-' (distribution's grammar, a little looser on separators). */
-static bool valid_path(const char *p)
+bool ref_valid_path(const char *p, size_t n)
 {
-	size_t n = strlen(p);
-
 	if (n == 0 || n > 255)
 		return false;
 	for (size_t i = 0; i < n; i++) {
@@ -29,7 +27,7 @@ static bool valid_path(const char *p)
 	return true;
 }
 
-static bool valid_tag(const char *t)
+bool ref_valid_tag(const char *t)
 {
 	size_t n = strlen(t);
 
@@ -42,7 +40,7 @@ static bool valid_tag(const char *t)
 }
 
 /* host, IPv4 or [IPv6], optional :port */
-static bool valid_host(const char *h, size_t n)
+bool ref_valid_host(const char *h, size_t n)
 {
 	size_t i = 0;
 
@@ -102,7 +100,7 @@ int image_ref_parse(const char *in, struct image_ref *r)
 		hlen = slash - in;
 		if (memchr(in, '.', hlen) || memchr(in, ':', hlen) ||
 		    (hlen == 9 && !memcmp(in, "localhost", 9)) || (hlen && in[0] == '[')) {
-			if (!valid_host(in, hlen))
+			if (!ref_valid_host(in, hlen))
 				return zerr(EINVAL, "'%.200s': bad registry host", in);
 			path = slash + 1;
 		} else {
@@ -129,11 +127,11 @@ int image_ref_parse(const char *in, struct image_ref *r)
 		image_ref_free(r);
 		return zerr(ENOMEM, "reference");
 	}
-	if (!valid_path(r->repository)) {
+	if (!ref_valid_path(r->repository, strlen(r->repository))) {
 		image_ref_free(r);
 		return zerr(EINVAL, "'%.200s': bad repository name (lowercase letters, digits, '.', '_', '-', '/')", in);
 	}
-	if (r->tag && !valid_tag(r->tag)) {
+	if (r->tag && !ref_valid_tag(r->tag)) {
 		image_ref_free(r);
 		return zerr(EINVAL, "'%.200s': bad tag", in);
 	}
@@ -146,7 +144,7 @@ int image_ref_parse(const char *in, struct image_ref *r)
 		free(r->repository);
 		r->repository = lib;
 		/* the prefix counts towards the length limit */
-		if (!valid_path(r->repository)) {
+		if (!ref_valid_path(r->repository, strlen(r->repository))) {
 			image_ref_free(r);
 			return zerr(EINVAL, "'%.200s': repository name too long", in);
 		}

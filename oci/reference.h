@@ -8,6 +8,9 @@
 
 #include "oci/digest.h"
 
+#include <stdbool.h>
+#include <stddef.h>
+
 #define REF_DEFAULT_REGISTRY "docker.io"
 
 struct image_ref {
@@ -16,6 +19,12 @@ struct image_ref {
 	char *tag;        /* NULL when only a digest was given */
 	char digest[DIGEST_STR_LEN + 1]; /* "" when none */
 };
+
+/* The parts of a reference, checked alone: a repository path (n bytes),
+ * a tag, a registry host (n bytes; name, IPv4 or [IPv6], optional :port). */
+bool ref_valid_path(const char *p, size_t n);
+bool ref_valid_tag(const char *t);
+bool ref_valid_host(const char *h, size_t n);
 
 /* Parses in; on error records a one-line message naming the problem. */
 int image_ref_parse(const char *in, struct image_ref *r);
