@@ -120,13 +120,14 @@ static int parse_flags(int argc, char **argv, struct run_flags *f)
 }
 
 /* Create the container's state from the image and the flags. */
-static int create(const char *root, struct run_flags *f, json_t **out)
+static int create(const char *root, struct run_flags *f, struct ctr_state *st)
 {
 	struct store s;
-	json_t *img = NULL, *cfg = NULL, *st;
+	json_t *img = NULL;
 	char id[CTR_ID_LEN + 1], now[64], name[32];
 	int lock;
 
+	memset(st, 0, sizeof(*st));
 	if (store_open(&s, root, STORE_READ) < 0)
 		return -1;
 	if (image_inspect(&s, f->image, &img) < 0) {
@@ -135,7 +136,7 @@ static int create(const char *root, struct run_flags *f, json_t **out)
 	}
 	store_close(&s);
 	ctr_new_id(id);
-	if (spec_build(f, json_object_get(img, "config"), id, &cfg) < 0) {
+	if (spec_build(f, json_object_get(img, "config"), id, &st->config) < 0) {
 		json_decref(img);
 		return -1;
 	}
@@ -149,23 +150,27 @@ static int create(const char *root, struct run_flags *f, json_t **out)
 	}
 	snprintf(name, sizeof(name), "zone-%.8s", id);
 	now_rfc3339(now, sizeof(now));
-	st = json_pack("{s:s, s:s, s:O, s:O, s:O, s:s, s:s, s:o}", "id", id, "name",
-		       f->name ? f->name : name, "image", json_object_get(img, "name"),
-		       "image_digest", json_object_get(img, "config_digest"), "disk",
-		       json_object_get(img, "disk"), "created", now, "status", "created", "config",
-		       cfg);
-	cfg = NULL;
-	if (!st || ctr_save(root, st) < 0) {
+	ctr_set(&st->id, id);
+	ctr_set(&st->name, f->name ? f->name : name);
+	ctr_set(&st->image, json_string_value(json_object_get(img, "name")));
+	ctr_set(&st->image_digest, json_string_value(json_object_get(img, "config_digest")));
+	ctr_set(&st->disk, json_string_value(json_object_get(img, "disk")));
+	ctr_set(&st->created, now);
+	st->status = CTR_CREATED;
+	if (!st->id || !st->name || !st->created || !st->disk) {
+		zerr(ENOMEM, "container state");
 		ctr_unlock(lock);
-		json_decref(st);
+		goto fail;
+	}
+	if (ctr_save(root, st) < 0) {
+		ctr_unlock(lock);
 		goto fail;
 	}
 	ctr_unlock(lock);
 	json_decref(img);
-	*out = st;
 	return 0;
 fail:
-	json_decref(cfg);
+	ctr_state_free(st);
 	json_decref(img);
 	return -1;
 }
@@ -176,7 +181,7 @@ static int exit_for_start_error(int start_errno)
 }
 
 /* -d: a monitor that outlives us; we return once the process runs. */
-static int run_detached(const char *root, json_t *st)
+static int run_detached(const char *root, struct ctr_state *st)
 {
 	int p[2], status_code = EXIT_RUN_ERROR;
 	char line[ZERR_MAX + 8];
@@ -212,14 +217,14 @@ static int run_detached(const char *root, json_t *st)
 	line[n > 0 ? n : 0] = 0;
 	line[strcspn(line, "\n")] = 0;
 	if (!strcmp(line, "ok")) {
-		printf("%s\n", json_string_value(json_object_get(st, "id")));
+		printf("%s\n", st->id);
 		return 0;
 	}
 	/* the monitor recorded how it failed (unless --rm removed it) */
-	json_t *now;
-	if (ctr_load(root, json_string_value(json_object_get(st, "id")), &now) == 0) {
-		status_code = json_integer_value(json_object_get(now, "exit_code"));
-		json_decref(now);
+	struct ctr_state now;
+	if (ctr_load(root, st->id, &now) == 0) {
+		status_code = now.exit_code;
+		ctr_state_free(&now);
 	}
 	fprintf(stderr, "zone run: %s\n", line[0] ? line : "the container monitor died");
 	return status_code > 0 ? status_code : EXIT_RUN_ERROR;
@@ -229,7 +234,7 @@ int cmd_run(struct zone_cli *cli, int argc, char **argv)
 {
 	const char *root = zone_root(cli->root);
 	struct run_flags f;
-	json_t *st;
+	struct ctr_state st;
 	int code, start_errno;
 
 	if (parse_flags(argc, argv, &f) < 0 || create(root, &f, &st) < 0) {
@@ -237,8 +242,8 @@ int cmd_run(struct zone_cli *cli, int argc, char **argv)
 		return EXIT_RUN_ERROR;
 	}
 	if (f.detach) {
-		code = run_detached(root, st);
-		json_decref(st);
+		code = run_detached(root, &st);
+		ctr_state_free(&st);
 		if (code < 0) {
 			fprintf(stderr, "zone run: %s\n", zerr_msg());
 			return EXIT_RUN_ERROR;
@@ -247,8 +252,8 @@ int cmd_run(struct zone_cli *cli, int argc, char **argv)
 	}
 	struct monitor_io io = { f.interactive ? STDIN_FILENO : -1, STDOUT_FILENO, STDERR_FILENO,
 				 -1 };
-	code = monitor_run(root, st, &io, &start_errno);
-	json_decref(st);
+	code = monitor_run(root, &st, &io, &start_errno);
+	ctr_state_free(&st);
 	if (code < 0) {
 		fprintf(stderr, "zone run: %s\n", zerr_msg());
 		return exit_for_start_error(start_errno);

@@ -106,17 +106,15 @@ static const char *vmm_path(void)
 	return "/usr/local/lib/zone/zone-vmm";
 }
 
-static pid_t spawn_vmm(json_t *st, const char *sock, const char *log_path)
+static pid_t spawn_vmm(const struct ctr_state *st, const char *sock, const char *log_path)
 {
-	json_t *cfg = json_object_get(st, "config");
 	char disk[4200], cpus[16], mem[32];
 	const char *vmm = vmm_path();
 	pid_t pid;
 
-	snprintf(disk, sizeof(disk), "%s,ro", json_string_value(json_object_get(st, "disk")));
-	snprintf(cpus, sizeof(cpus), "%d", (int)json_integer_value(json_object_get(cfg, "cpus")));
-	snprintf(mem, sizeof(mem), "%lldM",
-		 (long long)(json_integer_value(json_object_get(cfg, "memory")) >> 20));
+	snprintf(disk, sizeof(disk), "%s,ro", st->disk);
+	snprintf(cpus, sizeof(cpus), "%u", st->config.cpus);
+	snprintf(mem, sizeof(mem), "%lluM", (unsigned long long)(st->config.memory >> 20));
 	pid = fork();
 	if (pid < 0)
 		return zerr(errno, "fork");
@@ -195,7 +193,7 @@ static void stop_vmm(pid_t vmm)
 
 struct started_ctx {
 	const char *root;
-	json_t *st;
+	struct ctr_state *st;
 	int ready_fd;
 };
 
@@ -203,7 +201,7 @@ static int on_started(void *arg, uint32_t proc)
 {
 	struct started_ctx *s = arg;
 
-	json_object_set_new(s->st, "proc", json_integer(proc));
+	s->st->proc = proc;
 	if (ctr_save(s->root, s->st) < 0)
 		return -1;
 	if (s->ready_fd >= 0) {
@@ -214,44 +212,32 @@ static int on_started(void *arg, uint32_t proc)
 	return 0;
 }
 
-static char **str_array(json_t *a)
-{
-	size_t n = json_array_size(a), i;
-	char **v = calloc(n + 1, sizeof(*v));
-	json_t *e;
-
-	if (!v)
-		return NULL;
-	json_array_foreach(a, i, e)
-		v[i] = (char *)json_string_value(e);
-	return v;
-}
-
-static void finish(const char *root, json_t *st, int code, const char *error)
+static void finish(const char *root, struct ctr_state *st, int code, const char *error)
 {
 	char now[64];
 
 	now_rfc3339(now, sizeof(now));
-	json_object_set_new(st, "status", json_string("exited"));
-	json_object_set_new(st, "exit_code", json_integer(code));
-	json_object_set_new(st, "finished", json_string(now));
+	st->status = CTR_EXITED;
+	st->exited_known = true;
+	st->exit_code = code;
+	ctr_set(&st->finished, now);
 	if (error)
-		json_object_set_new(st, "error", json_string(error));
+		ctr_set(&st->error, error);
 	ctr_save(root, st);
 }
 
-int monitor_run(const char *root, json_t *st, const struct monitor_io *io, int *start_errno)
+int monitor_run(const char *root, struct ctr_state *st, const struct monitor_io *io,
+		int *start_errno)
 {
-	const char *id = json_string_value(json_object_get(st, "id"));
-	json_t *cfg = json_object_get(st, "config");
+	const char *id = st->id;
+	const struct ctr_config *cfg = &st->config;
 	char rundir[4096], sock[4096], vmm_log[4200], log_path[4200], now[64], *hosts = NULL;
 	struct ctr_log log = { .fd = -1 };
 	struct tee tout = { 0 }, terr = { 0 };
 	struct started_ctx sctx = { root, st, io->ready_fd };
 	struct idm_conn *conn = NULL;
 	struct idm_start start = { 0 };
-	char **argv = NULL, **env = NULL;
-	bool tty = json_is_true(json_object_get(cfg, "tty"));
+	bool tty = cfg->tty;
 	int code = -1, rc, out_w = -1, err_w = -1;
 	pid_t vmm = -1;
 	uint8_t *resolv = NULL;
@@ -280,7 +266,7 @@ int monitor_run(const char *root, json_t *st, const struct monitor_io *io, int *
 		goto fail;
 
 	/* the container root: image disk + overlay, etc files */
-	const char *hostname = json_string_value(json_object_get(cfg, "hostname"));
+	const char *hostname = cfg->hostname;
 	if (asprintf(&hosts, "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
 			     "127.0.1.1\t%s\n", hostname) < 0) {
 		zerr(ENOMEM, "hosts");
@@ -289,7 +275,7 @@ int monitor_run(const char *root, json_t *st, const struct monitor_io *io, int *
 	if (read_file("/etc/resolv.conf", 65536, &resolv, &resolv_len) < 0)
 		zerr_clear(); /* no host resolver config: the container gets none */
 	char *resolv_str = resolv ? strndup((char *)resolv, resolv_len) : NULL;
-	struct idm_rootfs rf = { "/dev/vda", "erofs", json_is_true(json_object_get(cfg, "read_only")),
+	struct idm_rootfs rf = { "/dev/vda", "erofs", cfg->read_only,
 				 (char *)hostname, hosts, resolv_str };
 	rc = idm_rootfs(conn, &rf);
 	free(resolv_str);
@@ -299,26 +285,20 @@ int monitor_run(const char *root, json_t *st, const struct monitor_io *io, int *
 	}
 
 	now_rfc3339(now, sizeof(now));
-	json_object_set_new(st, "status", json_string("running"));
-	json_object_set_new(st, "started", json_string(now));
-	json_object_set_new(st, "monitor_pid", json_integer(getpid()));
-	json_object_set_new(st, "monitor_start", json_integer(proc_start_time(getpid())));
-	json_object_set_new(st, "vmm_pid", json_integer(vmm));
+	st->status = CTR_RUNNING;
+	ctr_set(&st->started, now);
+	st->monitor_pid = getpid();
+	st->monitor_start = proc_start_time(getpid());
+	st->vmm_pid = vmm;
 	if (ctr_save(root, st) < 0)
 		goto fail;
 
-	argv = str_array(json_object_get(cfg, "argv"));
-	env = str_array(json_object_get(cfg, "env"));
-	if (!argv || !env) {
-		zerr(ENOMEM, "argv");
-		goto fail;
-	}
-	start.argv = argv;
-	start.argc = json_array_size(json_object_get(cfg, "argv"));
-	start.env = env;
-	start.envc = json_array_size(json_object_get(cfg, "env"));
-	start.cwd = (char *)json_string_value(json_object_get(cfg, "cwd"));
-	start.user = (char *)json_string_value(json_object_get(cfg, "user"));
+	start.argv = cfg->argv;
+	start.argc = strv_len(cfg->argv);
+	start.env = cfg->env;
+	start.envc = strv_len(cfg->env);
+	start.cwd = cfg->cwd;
+	start.user = cfg->user;
 	start.umask = 022;
 	start.tty = tty;
 	start.kill_on_close = true;
@@ -396,14 +376,12 @@ fail:
 out:
 	if (hup_ignored)
 		sigaction(SIGHUP, &old_hup, NULL);
-	free(argv);
-	free(env);
 	free(hosts);
 	free(resolv);
 	ctr_log_close(&log);
 	unlink(sock);
 	rmdir(rundir);
-	if (json_is_true(json_object_get(cfg, "rm")))
+	if (cfg->rm)
 		ctr_remove(root, id);
 	return code;
 }

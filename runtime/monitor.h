@@ -6,7 +6,7 @@
 #ifndef ZONE_RUNTIME_MONITOR_H
 #define ZONE_RUNTIME_MONITOR_H
 
-#include <jansson.h>
+#include "runtime/state.h"
 
 struct monitor_io {
 	int in_fd;    /* stdin to relay (-i), else -1 */
@@ -17,6 +17,7 @@ struct monitor_io {
 
 /* Returns the container's exit status, or -1 (zerr) when it could not be
  * started; *start_errno tells why (ENOENT: command not found...). */
-int monitor_run(const char *root, json_t *st, const struct monitor_io *io, int *start_errno);
+int monitor_run(const char *root, struct ctr_state *st, const struct monitor_io *io,
+		int *start_errno);
 
 #endif
