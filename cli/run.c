@@ -207,7 +207,7 @@ static int run_detached(const char *root, struct ctr_state *st)
 		/* the grandchild is the monitor: no zombie for our caller */
 		if (fork() != 0)
 			_exit(0);
-		monitor_run(root, st, &io, &err);
+		monitor_run(root, st, &io, NULL, &err);
 		_exit(0);
 	}
 	close(p[1]);
@@ -252,7 +252,7 @@ int cmd_run(struct zone_cli *cli, int argc, char **argv)
 	}
 	struct monitor_io io = { f.interactive ? STDIN_FILENO : -1, STDOUT_FILENO, STDERR_FILENO,
 				 -1 };
-	code = monitor_run(root, &st, &io, &start_errno);
+	code = monitor_run(root, &st, &io, NULL, &start_errno);
 	ctr_state_free(&st);
 	if (code < 0) {
 		fprintf(stderr, "zone run: %s\n", zerr_msg());

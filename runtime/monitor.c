@@ -1,5 +1,6 @@
 #include "runtime/monitor.h"
 #include "runtime/logs.h"
+#include "runtime/rootfs_share.h"
 #include "runtime/state.h"
 #include "common/util.h"
 #include "common/zerr.h"
@@ -112,7 +113,11 @@ static pid_t spawn_vmm(const struct ctr_state *st, const char *sock, const char 
 	const char *vmm = vmm_path();
 	pid_t pid;
 
-	snprintf(disk, sizeof(disk), "%s,ro", st->disk);
+	/* the root: the image's disk (zone run) or the bundle's directory */
+	if (st->disk)
+		snprintf(disk, sizeof(disk), "%s,ro", st->disk);
+	else if (zone_share_rootfs_vmm_arg(st, disk, sizeof(disk)) < 0)
+		return -1;
 	snprintf(cpus, sizeof(cpus), "%u", st->config.cpus);
 	snprintf(mem, sizeof(mem), "%lluM", (unsigned long long)(st->config.memory >> 20));
 	pid = fork();
@@ -133,8 +138,8 @@ static pid_t spawn_vmm(const struct ctr_state *st, const char *sock, const char 
 		dup2(null, 0);
 		dup2(fd >= 0 ? fd : null, 1);
 		dup2(fd >= 0 ? fd : null, 2);
-		execl(vmm, "zone-vmm", "--vsock", sock, "--disk", disk, "--cpus", cpus, "--mem", mem,
-		      (char *)NULL);
+		execl(vmm, "zone-vmm", "--vsock", sock, st->disk ? "--disk" : "--fs", disk, "--cpus",
+		      cpus, "--mem", mem, (char *)NULL);
 		dprintf(2, "zone: cannot run %s: %s\n", vmm, strerror(errno));
 		_exit(125);
 	}
@@ -227,7 +232,7 @@ static void finish(const char *root, struct ctr_state *st, int code, const char 
 }
 
 int monitor_run(const char *root, struct ctr_state *st, const struct monitor_io *io,
-		int *start_errno)
+		const struct monitor_hooks *hooks, int *start_errno)
 {
 	const char *id = st->id;
 	const struct ctr_config *cfg = &st->config;
@@ -277,19 +282,33 @@ int monitor_run(const char *root, struct ctr_state *st, const struct monitor_io 
 	char *resolv_str = resolv ? strndup((char *)resolv, resolv_len) : NULL;
 	struct idm_rootfs rf = { "/dev/vda", "erofs", cfg->read_only,
 				 (char *)hostname, hosts, resolv_str };
-	rc = idm_rootfs(conn, &rf);
+	rc = st->disk ? idm_rootfs(conn, &rf) : zone_share_rootfs(conn, &rf);
 	free(resolv_str);
 	if (rc < 0) {
 		zerr_prefix("setting up the container root");
 		goto fail;
 	}
 
-	now_rfc3339(now, sizeof(now));
-	st->status = CTR_RUNNING;
-	ctr_set(&st->started, now);
 	st->monitor_pid = getpid();
 	st->monitor_start = proc_start_time(getpid());
 	st->vmm_pid = vmm;
+	if (hooks && hooks->created) {
+		/* zone-runc: the zone and root are ready; the process starts
+		 * when `start` says so */
+		st->status = CTR_CREATED;
+		if (ctr_save(root, st) < 0)
+			goto fail;
+		if (sctx.ready_fd >= 0) {
+			write_all(sctx.ready_fd, "ok\n", 3);
+			close(sctx.ready_fd);
+			sctx.ready_fd = -1;
+		}
+		if (hooks->created(hooks->arg, st) < 0)
+			goto fail;
+	}
+	now_rfc3339(now, sizeof(now));
+	st->status = CTR_RUNNING;
+	ctr_set(&st->started, now);
 	if (ctr_save(root, st) < 0)
 		goto fail;
 
@@ -302,7 +321,9 @@ int monitor_run(const char *root, struct ctr_state *st, const struct monitor_io 
 	start.umask = 022;
 	start.tty = tty;
 	start.kill_on_close = true;
-	if (tty) {
+	if (hooks && hooks->prepare)
+		hooks->prepare(hooks->arg, &start);
+	if (tty && !start.rows) {
 		/* the relay writes to our tee pipes, not to the terminal:
 		 * take the window size from the terminal we are attached to */
 		struct winsize ws;
@@ -317,13 +338,13 @@ int monitor_run(const char *root, struct ctr_state *st, const struct monitor_io 
 	err_w = out_w < 0 ? -1 : tee_start(&terr, io->err_fd, &log, "stderr");
 	if (err_w < 0)
 		goto fail;
-	struct idm_run_hooks hooks = { on_started, &sctx };
+	struct idm_run_hooks run_hooks = { on_started, &sctx };
 	/* the relay forwards SIGHUP while it runs; a tee's late hang-up
 	 * (after the relay) is then ignored, not fatal, until both are joined */
 	hup_ignored = true;
 	sigaction(SIGHUP, &(struct sigaction){ .sa_handler = SIG_IGN }, &old_hup);
 	idm_forward_signals(true);
-	rc = idm_run_process_ex(conn, &start, io->in_fd, out_w, err_w, tty, &code, &hooks);
+	rc = idm_run_process_ex(conn, &start, io->in_fd, out_w, err_w, tty, &code, &run_hooks);
 	close(out_w);
 	close(err_w);
 	out_w = err_w = -1;

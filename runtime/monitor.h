@@ -15,9 +15,23 @@ struct monitor_io {
 	int ready_fd; /* gets "ok\n" once the process runs, or the error line */
 };
 
+struct idm_start;
+
+/* What zone-runc adds to the life of a container (NULL for zone run). */
+struct monitor_hooks {
+	/* The zone is up and the root is in place; the state says
+	 * "created" with this monitor's pid and ready_fd got "ok".  Returns
+	 * when the process is to start (or -1, zerr: give up). */
+	int (*created)(void *arg, struct ctr_state *st);
+	/* Fill in what the state does not carry (uid/gid, groups, rlimits,
+	 * capabilities, no_new_privs, umask, console size). */
+	void (*prepare)(void *arg, struct idm_start *start);
+	void *arg;
+};
+
 /* Returns the container's exit status, or -1 (zerr) when it could not be
  * started; *start_errno tells why (ENOENT: command not found...). */
 int monitor_run(const char *root, struct ctr_state *st, const struct monitor_io *io,
-		int *start_errno);
+		const struct monitor_hooks *hooks, int *start_errno);
 
 #endif
