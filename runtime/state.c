@@ -41,13 +41,29 @@ static int fmt(char *buf, size_t len, const char *f, const char *a, const char *
 	return 0;
 }
 
+/* A directory name that can be a container's: runc's ^[\w+-\.]+$, and
+ * neither "." nor "..". */
+bool ctr_id_valid(const char *s)
+{
+	if (!*s || !strcmp(s, ".") || !strcmp(s, "..") || strlen(s) > CTR_REF_MAX)
+		return false;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && !strchr("_+-.", *s))
+			return false;
+	return true;
+}
+
 int ctr_dir(const char *root, const char *id, char *buf, size_t len)
 {
+	if (!ctr_id_valid(id))
+		return zerr(0, "invalid container id %s", id);
 	return fmt(buf, len, "%s/containers/%s", root, id);
 }
 
 int ctr_run_dir(const char *id, char *buf, size_t len)
 {
+	if (!ctr_id_valid(id))
+		return zerr(0, "invalid container id %s", id);
 	return fmt(buf, len, "%s/%s", zone_run_dir(), id);
 }
 
@@ -443,18 +459,6 @@ int ctr_load(const char *root, const char *id, struct ctr_state *st)
 	return r < 0 ? zerr_prefix("container %.12s", id) : 0;
 }
 
-/* A directory name that can be a container's: runc's ^[\w+-\.]+$, and
- * neither "." nor "..". */
-static bool is_id(const char *s)
-{
-	if (!*s || !strcmp(s, ".") || !strcmp(s, "..") || strlen(s) > CTR_REF_MAX)
-		return false;
-	for (; *s; s++)
-		if (!isalnum((unsigned char)*s) && !strchr("_+-.", *s))
-			return false;
-	return true;
-}
-
 static int by_created(const void *a, const void *b)
 {
 	const struct ctr_state *x = a, *y = b;
@@ -485,7 +489,7 @@ int ctr_list(const char *root, struct ctr_state **out, size_t *n)
 		return errno == ENOENT ? 0 : zerr(errno, "opendir %s", dir);
 	while ((e = readdir(d))) {
 		struct ctr_state st;
-		if (!is_id(e->d_name) || ctr_load(root, e->d_name, &st) < 0)
+		if (!ctr_id_valid(e->d_name) || ctr_load(root, e->d_name, &st) < 0)
 			continue; /* a half-created or removed container */
 		if (*n == cap) {
 			struct ctr_state *bigger = realloc(*out, (cap = cap ? 2 * cap : 16) * sizeof(st));

@@ -61,6 +61,9 @@ const char *zone_root(const char *opt);
 /* $ZONE_RUNTIME_DIR or /run/zone. */
 const char *zone_run_dir(void);
 
+/* A name a container can have as its directory: runc's ^[\w+-.]+$, not
+ * "." or "..", at most CTR_REF_MAX bytes. */
+bool ctr_id_valid(const char *id);
 int ctr_dir(const char *root, const char *id, char *buf, size_t len);
 int ctr_run_dir(const char *id, char *buf, size_t len);
 int ctr_vsock_path(const char *id, char *buf, size_t len);
