@@ -55,7 +55,8 @@ static void *tee_main(void *arg)
 				pthread_kill(t->main, SIGHUP);
 			t->attach = -1;
 		}
-		ctr_log_write(t->log, t->stream, buf, n);
+		if (t->log->fd >= 0)
+			ctr_log_write(t->log, t->stream, buf, n);
 	}
 	return NULL;
 }
@@ -263,7 +264,7 @@ int monitor_run(const char *root, struct ctr_state *st, const struct monitor_io 
 	}
 	ctr_dir(root, id, vmm_log, sizeof(vmm_log) - 16);
 	strcat(vmm_log, "/zone-vmm.log");
-	if (ctr_log_open(&log, log_path) < 0)
+	if (!io->no_log && ctr_log_open(&log, log_path) < 0)
 		goto fail;
 
 	vmm = spawn_vmm(st, sock, vmm_log);
@@ -292,18 +293,18 @@ int monitor_run(const char *root, struct ctr_state *st, const struct monitor_io 
 	st->monitor_pid = getpid();
 	st->monitor_start = proc_start_time(getpid());
 	st->vmm_pid = vmm;
-	if (hooks && hooks->created) {
+	if (hooks && hooks->wait_start) {
 		/* zone-runc: the zone and root are ready; the process starts
 		 * when `start` says so */
 		st->status = CTR_CREATED;
-		if (ctr_save(root, st) < 0)
+		if (ctr_save(root, st) < 0 || (hooks->created && hooks->created(hooks->arg, st) < 0))
 			goto fail;
 		if (sctx.ready_fd >= 0) {
 			write_all(sctx.ready_fd, "ok\n", 3);
 			close(sctx.ready_fd);
 			sctx.ready_fd = -1;
 		}
-		if (hooks->created(hooks->arg, st) < 0)
+		if (hooks->wait_start(hooks->arg, st) < 0)
 			goto fail;
 	}
 	now_rfc3339(now, sizeof(now));
