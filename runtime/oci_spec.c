@@ -843,13 +843,15 @@ int oci_spec_load(const char *bundle, struct oci_spec *out)
 	memset(out, 0, sizeof(*out));
 	if (dir < 0)
 		return zerr(errno, "open %s", bundle);
-	fd = openat(dir, "config.json", O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0 && errno == ELOOP) /* a symlinked config.json is fine; a FIFO is not */
-		fd = openat(dir, "config.json", O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	/* O_NONBLOCK: a FIFO named config.json must not hang us (fstat refuses it) */
+	fd = openat(dir, "config.json", O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	close(dir);
 	if (fd < 0) {
-		if (errno == ENOENT)
-			return zerr(ENOENT, "JSON specification file config.json not found");
+		if (errno == ENOENT) {
+			zerr(0, "JSON specification file config.json not found");
+			zerr_set_errno(ENOENT);
+			return -1;
+		}
 		return zerr(errno, "open config.json");
 	}
 	if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode) || sb.st_size > CONFIG_MAX) {
