@@ -93,9 +93,10 @@ int main(int argc, char **argv)
 		case 'h': usage(stdout); return 0;
 		case 'v': version(); return 0;
 		default:
-			printf("Incorrect Usage. flag provided but not defined: %s\n\n", argv[optind - 1]);
+			runc_bad_flag(&r, argv[optind - 1]);
+			printf("Incorrect Usage. %s\n\n", zerr_msg());
 			usage(stdout);
-			runc_log(&r, RUNC_ERROR, "flag provided but not defined: %s", argv[optind - 1]);
+			runc_log(&r, RUNC_ERROR, "%s", zerr_msg());
 			return 1;
 		}
 	}
@@ -125,6 +126,6 @@ int main(int argc, char **argv)
 		}
 		return rc;
 	}
-	runc_log(&r, RUNC_ERROR, "No help topic for '%s'", argv[optind]);
+	runc_log(&r, RUNC_ERROR, "No help topic for '%s'\n", argv[optind]); /* sic, as runc */
 	return 3;
 }

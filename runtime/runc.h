@@ -54,6 +54,8 @@ void runc_log(const struct runc *r, enum runc_level level, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* A usage error (wrong number of arguments, unknown flag): returns -1. */
 int runc_usage(struct runc *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* An unknown flag, worded as Go's flag package words it: returns -1. */
+int runc_bad_flag(struct runc *r, const char *arg);
 /* Exactly n / at least n arguments after the options, as runc checks them. */
 int runc_nargs(struct runc *r, int argc, int optind, int n, bool exact);
 

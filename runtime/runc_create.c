@@ -305,7 +305,7 @@ static int parse_create_opts(struct runc *r, int argc, char **argv, struct creat
 			o->keep = true;
 			break;
 		default:
-			return runc_usage(r, "flag provided but not defined: %s", argv[optind - 1]);
+			return runc_bad_flag(r, argv[optind - 1]);
 		}
 	}
 	return runc_nargs(r, argc, optind, 1, true);

@@ -90,7 +90,7 @@ static int parse_opts(struct runc *r, int argc, char **argv, struct exec_opts *o
 		case 'G':
 		case 'I': break; /* labels, capabilities and cgroups are the zone's own */
 		default:
-			return runc_usage(r, "flag provided but not defined: %s", argv[optind - 1]);
+			return runc_bad_flag(r, argv[optind - 1]);
 		}
 	}
 	return runc_nargs(r, argc, optind, o->process_file ? 1 : 2, !!o->process_file);

@@ -47,7 +47,7 @@ int runc_cmd_kill(struct runc *r, int argc, char **argv)
 	opterr = 0;
 	while ((c = getopt_long_only(argc, argv, "+a", opts, NULL)) != -1)
 		if (c != 'a')
-			return runc_usage(r, "flag provided but not defined: %s", argv[optind - 1]);
+			return runc_bad_flag(r, argv[optind - 1]);
 	/* --all: every process of the container lives in its zone and ends
 	 * with its init, so the init's signal is the one that matters */
 	if (runc_nargs(r, argc, optind, 1, false) < 0)
@@ -117,7 +117,7 @@ int runc_cmd_delete(struct runc *r, int argc, char **argv)
 	opterr = 0;
 	while ((c = getopt_long_only(argc, argv, "+f", opts, NULL)) != -1) {
 		if (c != 'f')
-			return runc_usage(r, "flag provided but not defined: %s", argv[optind - 1]);
+			return runc_bad_flag(r, argv[optind - 1]);
 		force = true;
 	}
 	if (runc_nargs(r, argc, optind, 1, true) < 0)

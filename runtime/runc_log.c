@@ -110,3 +110,14 @@ int runc_nargs(struct runc *r, int argc, int optind, int n, bool exact)
 		return runc_usage(r, "%s: \"%s\" requires a minimum of %d argument(s)", r->prog, r->cmd, n);
 	return 0;
 }
+
+int runc_bad_flag(struct runc *r, const char *arg)
+{
+	/* Go's flag package names it with one dash and without its value */
+	size_t len;
+
+	while (*arg == '-')
+		arg++;
+	len = strcspn(arg, "=");
+	return runc_usage(r, "flag provided but not defined: -%.*s", (int)len, arg);
+}

@@ -39,7 +39,7 @@ int runc_cmd_ps(struct runc *r, int argc, char **argv)
 		else if (c == 'f')
 			return zerr(0, "invalid format option");
 		else
-			return runc_usage(r, "flag provided but not defined: %s", argv[optind - 1]);
+			return runc_bad_flag(r, argv[optind - 1]);
 	}
 	if (runc_nargs(r, argc, optind, 1, false) < 0 || runc_open(r, argv[optind], &st) < 0)
 		return -1;
@@ -150,7 +150,7 @@ int runc_cmd_events(struct runc *r, int argc, char **argv)
 			if (!interval)
 				interval = 1;
 		} else {
-			return runc_usage(r, "flag provided but not defined: %s", argv[optind - 1]);
+			return runc_bad_flag(r, argv[optind - 1]);
 		}
 	}
 	if (runc_nargs(r, argc, optind, 1, true) < 0 || runc_open(r, argv[optind], &st) < 0)

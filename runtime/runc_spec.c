@@ -30,7 +30,7 @@ int runc_cmd_spec(struct runc *r, int argc, char **argv)
 		if (c == 'b')
 			bundle = optarg;
 		else if (c != 'R') /* a zone's root is its own: rootless changes nothing */
-			return runc_usage(r, "flag provided but not defined: %s", argv[optind - 1]);
+			return runc_bad_flag(r, argv[optind - 1]);
 	}
 	if (runc_nargs(r, argc, optind, 0, true) < 0)
 		return -1;

@@ -69,7 +69,7 @@ int runc_cmd_list(struct runc *r, int argc, char **argv)
 		else if (c == 'q')
 			quiet = true;
 		else
-			return runc_usage(r, "flag provided but not defined: %s", argv[optind - 1]);
+			return runc_bad_flag(r, argv[optind - 1]);
 	}
 	if (runc_nargs(r, argc, optind, 0, true) < 0 || ctr_list(r->root, &list, &n) < 0)
 		return -1;
