@@ -7,7 +7,7 @@ PKGS=(
 	build-essential clang pkg-config libclang-rt-14-dev
 	libseccomp-dev libarchive-dev libjansson-dev libcap-dev libzstd-dev libssl-dev
 	busybox-static cpio erofs-utils squashfs-tools e2fsprogs zstd
-	util-linux strace jq
+	util-linux strace jq python3
 	runc crun podman skopeo umoci buildah debootstrap hyperfine
 )
 
