@@ -464,6 +464,14 @@ int runc_cmd_start(struct runc *r, int argc, char **argv)
 	return await_started(r, argv[1]);
 }
 
+static volatile pid_t forward_to;
+
+static void forward(int sig)
+{
+	if (forward_to > 0)
+		kill(forward_to, sig);
+}
+
 int runc_cmd_run(struct runc *r, int argc, char **argv)
 {
 	struct create_opts o;
@@ -485,9 +493,16 @@ int runc_cmd_run(struct runc *r, int argc, char **argv)
 		return -1;
 	if (o.detach)
 		return 0;
-	/* in the foreground: the monitor is our child; its status is ours */
-	signal(SIGINT, SIG_IGN); /* the terminal's ^C reaches the monitor too */
+	/* in the foreground: the monitor is our child; its status is ours.
+	 * Signals sent to us go to it (it passes them into the zone); the
+	 * terminal's ^C reaches it directly. */
+	forward_to = pid;
+	signal(SIGINT, SIG_IGN);
 	signal(SIGQUIT, SIG_IGN);
+	sigaction(SIGTERM, &(struct sigaction){ .sa_handler = forward }, NULL);
+	sigaction(SIGHUP, &(struct sigaction){ .sa_handler = forward }, NULL);
+	sigaction(SIGUSR1, &(struct sigaction){ .sa_handler = forward }, NULL);
+	sigaction(SIGUSR2, &(struct sigaction){ .sa_handler = forward }, NULL);
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
 	code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
