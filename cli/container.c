@@ -1,9 +1,8 @@
 #include "cli/container.h"
 #include "common/util.h"
 #include "common/zerr.h"
-#include "idm/client.h"
-#include "idm/ports.h"
 #include "runtime/state.h"
+#include "runtime/zone_conn.h"
 
 #include <errno.h>
 #include <string.h>
@@ -28,21 +27,9 @@ const char *ctr_status(const struct ctr_state *st)
 
 int ctr_signal(const struct ctr_state *st, int signo)
 {
-	const char *id = st->id;
-	uint32_t proc = st->proc;
-	struct idm_conn *c;
-	char sock[4096];
-	int r;
-
 	if (!ctr_running(st))
-		return zerr(ESRCH, "container %.12s is not running", id);
-	if (!proc)
-		return zerr(EAGAIN, "container %.12s is still starting", id);
-	if (ctr_vsock_path(id, sock, sizeof(sock)) < 0 || idm_conn_connect(sock, IDM_VSOCK_PORT, &c) < 0)
-		return -1;
-	r = idm_signal(c, proc, signo);
-	idm_conn_close(c);
-	return r;
+		return zerr(ESRCH, "container %.12s is not running", st->id);
+	return zone_signal(st, signo);
 }
 
 bool ctr_wait_stopped(const char *root, const char *id, long ms)

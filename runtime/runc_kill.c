@@ -5,8 +5,7 @@
 #include "runtime/runc.h"
 #include "common/util.h"
 #include "common/zerr.h"
-#include "idm/client.h"
-#include "idm/ports.h"
+#include "runtime/zone_conn.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -19,10 +18,6 @@
 
 static int signal_container(const struct ctr_state *st, int sig)
 {
-	struct idm_conn *c;
-	char sock[4096];
-	int r;
-
 	if (st->status == CTR_CREATED || !st->proc) {
 		if (kill(st->monitor_pid, sig) < 0)
 			return zerr(errno, "kill monitor %d", (int)st->monitor_pid);
@@ -30,11 +25,7 @@ static int signal_container(const struct ctr_state *st, int sig)
 	}
 	if (st->status == CTR_PAUSED && kill(st->vmm_pid, SIGCONT) < 0 && errno != ESRCH)
 		return zerr(errno, "resume the zone to deliver the signal");
-	if (ctr_vsock_path(st->id, sock, sizeof(sock)) < 0 || idm_conn_connect(sock, IDM_VSOCK_PORT, &c) < 0)
-		return -1;
-	r = idm_signal(c, st->proc, sig);
-	idm_conn_close(c);
-	return r;
+	return zone_signal(st, sig);
 }
 
 int runc_cmd_kill(struct runc *r, int argc, char **argv)

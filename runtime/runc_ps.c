@@ -7,7 +7,7 @@
 #include "common/util.h"
 #include "common/zerr.h"
 #include "idm/client.h"
-#include "idm/ports.h"
+#include "runtime/zone_conn.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -105,10 +105,9 @@ static int stats_event(const struct ctr_state *st, json_t **out)
 {
 	struct idm_stats s;
 	struct idm_conn *c;
-	char sock[4096];
 	int r;
 
-	if (ctr_vsock_path(st->id, sock, sizeof(sock)) < 0 || idm_conn_connect(sock, IDM_VSOCK_PORT, &c) < 0)
+	if (zone_connect(st, &c) < 0)
 		return -1;
 	r = idm_stats(c, st->proc, &s);
 	idm_conn_close(c);
