@@ -8,7 +8,7 @@ PKGS=(
 	libseccomp-dev libarchive-dev libjansson-dev libcap-dev libzstd-dev libssl-dev
 	busybox-static cpio erofs-utils squashfs-tools e2fsprogs zstd
 	util-linux strace jq python3
-	runc crun podman skopeo umoci buildah debootstrap hyperfine
+	runc crun podman skopeo umoci buildah debootstrap hyperfine containerd
 )
 
 missing=()
