@@ -74,12 +74,14 @@ int runc_write_pid_file(const char *path, pid_t pid);
 bool runc_wait_gone(const struct ctr_state *st, long ms);
 
 /* Run the hooks of kind with the state JSON on stdin, in order; the
- * first failure (exit status, signal, timeout) is the error. */
+ * first failure (exit status, signal, timeout) is the error.  The state's
+ * status is the one the runtime spec gives each kind (creating, created,
+ * running, stopped), as runc passes it. */
 int runc_hooks_run(const struct oci_spec *spec, enum oci_hook_kind kind, const struct ctr_state *st);
 
 /* Console sockets: connect to path and send the pty master with
- * SCM_RIGHTS, as runc's utils.SendFd does (the message is the pty's
- * name).  Returns the slave fd (the monitor's side) or -1. */
+ * SCM_RIGHTS, as runc's utils.SendFd does (the message is the master's
+ * name, "/dev/ptmx").  Returns the slave fd (the monitor's side) or -1. */
 int runc_console_open(const char *socket_path, unsigned rows, unsigned cols);
 
 /* Exit as a process that ended with code (128+N: killed by signal N)

@@ -1,6 +1,6 @@
 /* --console-socket: the container's terminal is a host pty whose master
  * goes to the caller over an AF_UNIX socket with SCM_RIGHTS, exactly as
- * runc sends it (one message: the pty's name as data, the fd as rights);
+ * runc sends it (one message: "/dev/ptmx" as data, the fd as rights);
  * the monitor relays the slave side to the zone's pty over IDM. */
 #include "runtime/runc.h"
 #include "common/zerr.h"
@@ -37,7 +37,6 @@ int runc_console_open(const char *socket_path, unsigned rows, unsigned cols)
 {
 	struct sockaddr_un addr = { .sun_family = AF_UNIX };
 	struct winsize ws = { .ws_row = rows, .ws_col = cols };
-	char name[128];
 	int sock, master, slave;
 
 	if (strlen(socket_path) >= sizeof(addr.sun_path))
@@ -51,14 +50,15 @@ int runc_console_open(const char *socket_path, unsigned rows, unsigned cols)
 		close(sock);
 		return zerr(e, "dial unix %s", socket_path);
 	}
-	if (openpty(&master, &slave, name, NULL, rows && cols ? &ws : NULL) < 0) {
+	if (openpty(&master, &slave, NULL, NULL, rows && cols ? &ws : NULL) < 0) {
 		int e = errno;
 		close(sock);
 		return zerr(e, "openpty");
 	}
 	fcntl(master, F_SETFD, FD_CLOEXEC);
 	fcntl(slave, F_SETFD, FD_CLOEXEC);
-	if (send_fd(sock, master, name) < 0) {
+	/* runc names the master by the file it opened */
+	if (send_fd(sock, master, "/dev/ptmx") < 0) {
 		close(sock);
 		close(master);
 		close(slave);

@@ -337,7 +337,7 @@ static pid_t create(struct runc *r, const char *id, const struct create_opts *o,
 	if (ctr_load(r->root, id, &old) == 0) {
 		ctr_state_free(&old);
 		ctr_unlock(lock);
-		return zerr(0, "container with id exists: %s", id);
+		return zerr(0, "container with given ID already exists");
 	}
 	zerr_clear();
 	if (ctr_save(r->root, st) < 0 || fifo_path(r, id, fifo, sizeof(fifo)) < 0 ||

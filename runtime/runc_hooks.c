@@ -76,8 +76,16 @@ int runc_hooks_run(const struct oci_spec *spec, enum oci_hook_kind kind, const s
 
 	if (!list->n)
 		return 0;
+	static const char *const status_for[OCI_HOOK_KINDS] = {
+		[OCI_HOOK_PRESTART] = "creating",	 [OCI_HOOK_CREATE_RUNTIME] = "creating",
+		[OCI_HOOK_CREATE_CONTAINER] = "creating", [OCI_HOOK_START_CONTAINER] = "created",
+		[OCI_HOOK_POSTSTART] = "running",	 [OCI_HOOK_POSTSTOP] = "stopped",
+	};
+
 	j = runc_state_json(st);
-	state = j ? json_dumps(j, JSON_COMPACT) : NULL;
+	if (j)
+		json_object_set_new(j, "status", json_string(status_for[kind]));
+	state = j ? json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
 	json_decref(j);
 	if (!state)
 		return zerr(ENOMEM, "state for hooks");
