@@ -57,7 +57,7 @@ int runc_usage(struct runc *r, const char *fmt, ...) __attribute__((format(print
 /* An unknown flag, worded as Go's flag package words it: returns -1. */
 int runc_bad_flag(struct runc *r, const char *arg);
 /* Exactly n / at least n arguments after the options, as runc checks them. */
-int runc_nargs(struct runc *r, int argc, int optind, int n, bool exact);
+int runc_nargs(struct runc *r, int argc, int first, int n, bool exact);
 
 /* The container's state, or "container does not exist". */
 int runc_open(const struct runc *r, const char *id, struct ctr_state *st);

@@ -100,9 +100,9 @@ int runc_usage(struct runc *r, const char *fmt, ...)
 	return zerr(0, "%s", msg);
 }
 
-int runc_nargs(struct runc *r, int argc, int optind, int n, bool exact)
+int runc_nargs(struct runc *r, int argc, int first, int n, bool exact)
 {
-	int have = argc - optind;
+	int have = argc - first;
 
 	if (exact && have != n)
 		return runc_usage(r, "%s: \"%s\" requires exactly %d argument(s)", r->prog, r->cmd, n);
