@@ -98,6 +98,11 @@ $(BUILD)/asan/tests/test_idm_server: tests/unit/test_idm_server.c $(IDM_SERVER_S
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ $(HOST_LIBS)
 
+# zone-init's mounts, tested on the host in a private mount namespace.
+$(BUILD)/asan/tests/test_init_mounts: tests/unit/test_init_mounts.c $(IDM_SERVER_SRCS) $(BUILD)/asan/libzone.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ $(HOST_LIBS)
+
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS)
 	@mkdir -p $(dir $@)
 	clang $(BASE_CFLAGS) -O1 -fsanitize=fuzzer,address,undefined -o $@ $< $(LIB_SRCS) $(HOST_LIBS)

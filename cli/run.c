@@ -1,10 +1,13 @@
 /* zone run [--rm] [-d] [-i] [-t] [--name NAME] [-e K=V]... [--env-file F]
  *          [-w DIR] [-u UID[:GID]] [--entrypoint CMD] [--hostname H]
- *          [--cpus N] [--memory SIZE] [--read-only] IMAGE [CMD [ARGS...]]
+ *          [--cpus N] [--memory SIZE] [--read-only] [-v HOST:CTR[:ro|rw]]...
+ *          [--mount type=bind|tmpfs,...]... [--tmpfs DIR[:opts]]...
+ *          IMAGE [CMD [ARGS...]]
  * Runs a container in its own zone.  Exit status: the container's, or
  * 125 (zone run itself failed), 126 (command cannot run), 127 (not found),
  * as podman. */
 #include "cli/commands.h"
+#include "cli/mount_flags.h"
 #include "common/util.h"
 #include "common/zerr.h"
 #include "oci/image.h"
@@ -26,7 +29,7 @@
 #define MAX_FLAGS 256
 #define DEFAULT_MEMORY (256ULL << 20)
 
-static int parse_flags(int argc, char **argv, struct run_flags *f)
+static int parse_flags(int argc, char **argv, struct run_flags *f, json_t *mounts)
 {
 	static const struct option opts[] = {
 		{ "rm", no_argument, NULL, 'R' },
@@ -43,6 +46,9 @@ static int parse_flags(int argc, char **argv, struct run_flags *f)
 		{ "cpus", required_argument, NULL, 'c' },
 		{ "memory", required_argument, NULL, 'm' },
 		{ "read-only", no_argument, NULL, 'r' },
+		{ "volume", required_argument, NULL, 'v' },
+		{ "mount", required_argument, NULL, 'M' },
+		{ "tmpfs", required_argument, NULL, 'T' },
 		{ 0 },
 	};
 	static char *env[MAX_FLAGS], *env_files[MAX_FLAGS];
@@ -56,7 +62,7 @@ static int parse_flags(int argc, char **argv, struct run_flags *f)
 	f->memory = DEFAULT_MEMORY;
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+dite:w:u:m:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+dite:w:u:m:v:", opts, NULL)) != -1) {
 		switch (c) {
 		case 'R': f->rm = true; break;
 		case 'd': f->detach = true; break;
@@ -94,6 +100,18 @@ static int parse_flags(int argc, char **argv, struct run_flags *f)
 			f->memory = v & ~0xfffffULL;
 			break;
 		case 'r': f->read_only = true; break;
+		case 'v':
+			if (mount_flag_volume(mounts, optarg) < 0)
+				return -1;
+			break;
+		case 'M':
+			if (mount_flag_mount(mounts, optarg) < 0)
+				return -1;
+			break;
+		case 'T':
+			if (mount_flag_tmpfs(mounts, optarg) < 0)
+				return -1;
+			break;
 		default:
 			if (optopt)
 				return zerr(EINVAL, "unknown or incomplete option -%c", optopt);
@@ -120,7 +138,7 @@ static int parse_flags(int argc, char **argv, struct run_flags *f)
 }
 
 /* Create the container's state from the image and the flags. */
-static int create(const char *root, struct run_flags *f, struct ctr_state *st)
+static int create(const char *root, struct run_flags *f, json_t *mounts, struct ctr_state *st)
 {
 	struct store s;
 	json_t *img = NULL;
@@ -140,6 +158,8 @@ static int create(const char *root, struct run_flags *f, struct ctr_state *st)
 		json_decref(img);
 		return -1;
 	}
+	if (json_array_size(mounts))
+		st->config.mounts = json_incref(mounts);
 	lock = ctr_lock(root);
 	if (lock < 0)
 		goto fail;
@@ -235,12 +255,16 @@ int cmd_run(struct zone_cli *cli, int argc, char **argv)
 	const char *root = zone_root(cli->root);
 	struct run_flags f;
 	struct ctr_state st;
+	json_t *mounts = json_array();
 	int code, start_errno;
 
-	if (parse_flags(argc, argv, &f) < 0 || create(root, &f, &st) < 0) {
+	if (!mounts || parse_flags(argc, argv, &f, mounts) < 0 ||
+	    create(root, &f, mounts, &st) < 0) {
 		fprintf(stderr, "zone run: %s\n", zerr_msg());
+		json_decref(mounts);
 		return EXIT_RUN_ERROR;
 	}
+	json_decref(mounts);
 	if (f.detach) {
 		code = run_detached(root, &st);
 		ctr_state_free(&st);

@@ -44,6 +44,9 @@ struct virtio_dev {
 	pthread_mutex_t lock;
 	uint32_t status;
 	uint32_t isr;
+	/* ISR bits always reported: set while a vhost-user back end raises
+	 * the interrupt through the irqfd itself and so cannot set isr */
+	uint32_t isr_sticky;
 	uint64_t driver_features;
 	uint32_t dev_feat_sel, drv_feat_sel, queue_sel;
 	struct virtq vqs[VIRTIO_MAX_QUEUES];

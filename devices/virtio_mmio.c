@@ -123,7 +123,7 @@ static uint32_t reg_read(struct virtio_dev *d, uint64_t off)
 		return d->dev_feat_sel == 0 ? (uint32_t)f : d->dev_feat_sel == 1 ? f >> 32 : 0;
 	case VIRTIO_MMIO_QUEUE_NUM_MAX: return q ? d->ops->queue_max : 0;
 	case VIRTIO_MMIO_QUEUE_READY: return q ? q->ready : 0;
-	case VIRTIO_MMIO_INTERRUPT_STATUS: return d->isr;
+	case VIRTIO_MMIO_INTERRUPT_STATUS: return d->isr | d->isr_sticky;
 	case VIRTIO_MMIO_STATUS: return d->status;
 	case VIRTIO_MMIO_CONFIG_GENERATION: return d->config_generation;
 	case VIRTIO_MMIO_QUEUE_DESC_LOW: return q ? (uint32_t)q->desc_gpa : 0;
@@ -132,6 +132,9 @@ static uint32_t reg_read(struct virtio_dev *d, uint64_t off)
 	case VIRTIO_MMIO_QUEUE_AVAIL_HIGH: return q ? q->avail_gpa >> 32 : 0;
 	case VIRTIO_MMIO_QUEUE_USED_LOW: return q ? (uint32_t)q->used_gpa : 0;
 	case VIRTIO_MMIO_QUEUE_USED_HIGH: return q ? q->used_gpa >> 32 : 0;
+	/* no shared memory regions (virtio-fs DAX): length -1 says "none" */
+	case VIRTIO_MMIO_SHM_LEN_LOW: case VIRTIO_MMIO_SHM_LEN_HIGH:
+	case VIRTIO_MMIO_SHM_BASE_LOW: case VIRTIO_MMIO_SHM_BASE_HIGH: return 0xffffffff;
 	default: return 0;
 	}
 }

@@ -164,6 +164,7 @@ static int incoming(struct idm_conn *c, struct idm_msg *m, uint32_t len)
 		break;
 	case IDM_START: case IDM_SIGNAL: case IDM_RESIZE: case IDM_WAIT:
 	case IDM_LIST: case IDM_STATS: case IDM_SHUTDOWN: case IDM_PING: case IDM_ROOTFS:
+	case IDM_MOUNT:
 		goto bad; /* requests go host -> guest only */
 	default:
 		if (m->id == 0 && m->type == IDM_ERROR) {
@@ -490,6 +491,11 @@ int idm_shutdown(struct idm_conn *c)
 int idm_rootfs(struct idm_conn *c, const struct idm_rootfs *r)
 {
 	return call_ack(c, IDM_ROOTFS, r);
+}
+
+int idm_mount(struct idm_conn *c, const struct idm_mount *m)
+{
+	return call_ack(c, IDM_MOUNT, m);
 }
 
 int idm_send_wait(struct idm_conn *c, uint32_t proc, uint32_t *req)

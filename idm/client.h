@@ -32,6 +32,8 @@ int idm_stats(struct idm_conn *c, uint32_t proc, struct idm_stats *out);
 int idm_shutdown(struct idm_conn *c);
 /* Mount the container root in the zone and make it zone-init's root. */
 int idm_rootfs(struct idm_conn *c, const struct idm_rootfs *r);
+/* A volume or tmpfs in the container root (after idm_rootfs). */
+int idm_mount(struct idm_conn *c, const struct idm_mount *m);
 
 /* Asynchronous WAIT: the EXIT arrives through idm_recv with m.id == *req. */
 int idm_send_wait(struct idm_conn *c, uint32_t proc, uint32_t *req);

@@ -123,6 +123,17 @@ SCHEMA(rootfs_s, struct idm_rootfs,
        STR(4, struct idm_rootfs, hostname, true, 64),
        STR(5, struct idm_rootfs, hosts, false, 65536),
        STR(6, struct idm_rootfs, resolv_conf, false, 65536));
+SCHEMA(mount_s, struct idm_mount,
+       STR(1, struct idm_mount, fstype, true, 32),
+       STR(2, struct idm_mount, source, false, 256),
+       STR(3, struct idm_mount, subpath, false, 255),
+       STR(4, struct idm_mount, target, true, 4096),
+       BOOL(5, struct idm_mount, read_only),
+       BOOL(6, struct idm_mount, nosuid),
+       BOOL(7, struct idm_mount, nodev),
+       BOOL(8, struct idm_mount, noexec),
+       U64(9, struct idm_mount, size),
+       U32(10, struct idm_mount, mode, false, 0, 07777));
 SCHEMA(started_s, struct idm_started,
        U32(1, struct idm_started, proc, true, 1, ANY),
        U32(2, struct idm_started, pid, true, 0, ANY));
@@ -196,6 +207,7 @@ static const struct {
 	[IDM_STATS_REPLY] = { "STATS_REPLY", &stats_s },
 	[IDM_SHUTDOWN] = { "SHUTDOWN", &empty },
 	[IDM_ROOTFS] = { "ROOTFS", &rootfs_s },
+	[IDM_MOUNT] = { "MOUNT", &mount_s },
 };
 
 bool idm_type_valid(unsigned type)

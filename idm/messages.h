@@ -36,6 +36,7 @@ enum idm_type {
 	IDM_STATS_REPLY,
 	IDM_SHUTDOWN,     /* request -> ACK, then the server returns */
 	IDM_ROOTFS,       /* request -> ACK: mount the container root and switch into it */
+	IDM_MOUNT,        /* request -> ACK: mount a virtio-fs tag or a tmpfs in the container root */
 	IDM_TYPE_END
 };
 
@@ -105,6 +106,21 @@ struct idm_rootfs {
 	char *hostname;
 	char *hosts;	   /* /etc/hosts content (optional) */
 	char *resolv_conf; /* /etc/resolv.conf content (optional) */
+};
+
+/* One mount in the container root, sent after ROOTFS and before the
+ * container process starts.  target is resolved inside the container
+ * root (symlinks stay in it, no magic links) and may not lie on /proc or
+ * /sys; missing directories (or, for a file source, the file) are made.
+ * Propagation is always private. */
+struct idm_mount {
+	char *fstype;  /* "virtiofs" or "tmpfs" */
+	char *source;  /* virtiofs: the tag (zone-vmm --fs TAG=...) */
+	char *subpath; /* optional: the entry of the tag to mount (a shared file) */
+	char *target;  /* absolute path in the container */
+	bool read_only, nosuid, nodev, noexec;
+	uint64_t size; /* tmpfs: bytes, 0 for the kernel's default */
+	uint32_t mode; /* tmpfs: permissions of its root, 0 for 01777 */
 };
 
 struct idm_started {
@@ -196,6 +212,7 @@ struct idm_msg {
 		struct idm_stats_req stats_req;
 		struct idm_stats stats;
 		struct idm_rootfs rootfs;
+		struct idm_mount mount;
 	} u;
 	struct idm_arena arena;
 };

@@ -7,6 +7,7 @@
  * making zone-init buffer.  stdin is the mirror image: the host may send
  * IDM_WINDOW bytes ahead, we return credit as the pipe takes them. */
 #include "init/idm_server.h"
+#include "init/mounts.h"
 #include "init/rootfs.h"
 #include "init/users.h"
 #include "init/process.h"
@@ -613,6 +614,12 @@ static void handle(struct idm_server *s, struct conn *c, struct idm_msg *m)
 		return;
 	case IDM_ROOTFS:
 		if (rootfs_setup(&m->u.rootfs) < 0)
+			send_error(c, m->id, zerr_errno() ? zerr_errno() : EIO, "%s", zerr_msg());
+		else
+			conn_send(c, IDM_ACK, m->id, NULL);
+		return;
+	case IDM_MOUNT:
+		if (mount_in_root(&m->u.mount) < 0)
 			send_error(c, m->id, zerr_errno() ? zerr_errno() : EIO, "%s", zerr_msg());
 		else
 			conn_send(c, IDM_ACK, m->id, NULL);

@@ -166,6 +166,11 @@ static int switch_root(void)
 	return 0;
 }
 
+bool rootfs_ready(void)
+{
+	return done;
+}
+
 int rootfs_setup(const struct idm_rootfs *r)
 {
 	char opts[256];
@@ -174,9 +179,15 @@ int rootfs_setup(const struct idm_rootfs *r)
 		return zerr(EBUSY, "the container root is already set up");
 	if (strchr(r->fstype, ',') || strchr(r->device, ','))
 		return zerr(EINVAL, "bad device or filesystem type");
-	if (mnt(r->device, IMAGE_MNT, r->fstype, MS_RDONLY | MS_NODEV, NULL) < 0)
+	if (!strcmp(r->fstype, "virtiofs")) {
+		/* a bundle's root shared from the host (device is the tag):
+		 * used as it is, writes go to the host directory like runc's */
+		if (mnt(r->device, NEWROOT, "virtiofs", MS_NODEV | (r->read_only ? MS_RDONLY : 0),
+			NULL) < 0)
+			return -1;
+	} else if (mnt(r->device, IMAGE_MNT, r->fstype, MS_RDONLY | MS_NODEV, NULL) < 0) {
 		return -1;
-	if (r->read_only) {
+	} else if (r->read_only) {
 		if (mnt(IMAGE_MNT, NEWROOT, NULL, MS_BIND, NULL) < 0)
 			return -1;
 	} else {

@@ -9,5 +9,7 @@
  * /dev/pts, /dev/shm and the etc files, then make it zone-init's root:
  * every process started afterwards lives in it.  Once only. */
 int rootfs_setup(const struct idm_rootfs *r);
+/* true once rootfs_setup succeeded (zone-init's root is the container's) */
+bool rootfs_ready(void);
 
 #endif

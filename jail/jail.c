@@ -271,6 +271,8 @@ static const int allowed[] = {
 	SCMP_SYS(connect), SCMP_SYS(shutdown),
 	/* the socket file is removed at exit */
 	SCMP_SYS(unlink),
+	/* virtiofsd back ends are reaped (waitpid) once their sockets close */
+	SCMP_SYS(wait4),
 	/* threads, memory, signals, time */
 	SCMP_SYS(futex), SCMP_SYS(set_robust_list), SCMP_SYS(rseq), SCMP_SYS(madvise),
 	SCMP_SYS(munmap), SCMP_SYS(brk), SCMP_SYS(getrandom), SCMP_SYS(getpid),

@@ -164,6 +164,8 @@ static int pick(json_t *list, const char *ref, bool by_platform, json_t **out)
 		return zerr(0, "the index lists no manifests");
 	json_array_foreach(list, i, d) {
 		const char *r = ann(d, ANN_REF), *c = ann(d, ANN_CONTAINERD);
+		if (!json_is_object(d))
+			return zerr(0, "index entry %zu is not a descriptor", i);
 		if (ref && !(r && !strcmp(r, ref)) && !(c && !strcmp(c, ref)))
 			continue;
 		if (by_platform && !platform_ok(d))

@@ -1,5 +1,6 @@
 #include "runtime/monitor.h"
 #include "runtime/logs.h"
+#include "runtime/mounts.h"
 #include "runtime/rootfs_share.h"
 #include "runtime/state.h"
 #include "common/util.h"
@@ -112,18 +113,33 @@ static pid_t spawn_vmm(const struct ctr_state *st, const char *sock, const char 
 {
 	char disk[4200], cpus[16], mem[32];
 	const char *vmm = vmm_path();
+	/* volumes: one --fs share (and virtiofsd) per host path */
+	char **fs_args = mounts_vmm_args(st->config.mounts);
+	const char *argv[16 + 2 * 8 + 1] = { "zone-vmm" };
+	int argc = 1;
 	pid_t pid;
 
-	/* the root: the image's disk (zone run) or the bundle's directory */
-	if (st->disk)
-		snprintf(disk, sizeof(disk), "%s,ro", st->disk);
-	else if (zone_share_rootfs_vmm_arg(st, disk, sizeof(disk)) < 0)
+	if (!fs_args)
 		return -1;
+	/* the root: the image's disk (zone run) or the bundle's directory */
+	if (st->disk) {
+		snprintf(disk, sizeof(disk), "%s,ro", st->disk);
+	} else if (zone_share_rootfs_vmm_arg(st, disk, sizeof(disk)) < 0) {
+		mounts_free_args(fs_args);
+		return -1;
+	}
 	snprintf(cpus, sizeof(cpus), "%u", st->config.cpus);
 	snprintf(mem, sizeof(mem), "%lluM", (unsigned long long)(st->config.memory >> 20));
+	for (const char *fixed[] = { "--vsock", sock, st->disk ? "--disk" : "--fs", disk, "--cpus",
+				     cpus, "--mem", mem, NULL }, **a = fixed; *a; a++)
+		argv[argc++] = *a;
+	for (char **a = fs_args; *a && argc < (int)ARRAY_SIZE(argv) - 1; a++)
+		argv[argc++] = *a;
 	pid = fork();
-	if (pid < 0)
+	if (pid < 0) {
+		mounts_free_args(fs_args);
 		return zerr(errno, "fork");
+	}
 	if (pid == 0) {
 		int fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
 		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
@@ -139,11 +155,11 @@ static pid_t spawn_vmm(const struct ctr_state *st, const char *sock, const char 
 		dup2(null, 0);
 		dup2(fd >= 0 ? fd : null, 1);
 		dup2(fd >= 0 ? fd : null, 2);
-		execl(vmm, "zone-vmm", "--vsock", sock, st->disk ? "--disk" : "--fs", disk, "--cpus",
-		      cpus, "--mem", mem, (char *)NULL);
+		execv(vmm, (char **)argv);
 		dprintf(2, "zone: cannot run %s: %s\n", vmm, strerror(errno));
 		_exit(125);
 	}
+	mounts_free_args(fs_args);
 	return pid;
 }
 
@@ -289,6 +305,8 @@ int monitor_run(const char *root, struct ctr_state *st, const struct monitor_io 
 		zerr_prefix("setting up the container root");
 		goto fail;
 	}
+	if (mounts_apply(conn, st->config.mounts) < 0)
+		goto fail;
 
 	st->monitor_pid = getpid();
 	st->monitor_start = proc_start_time(getpid());

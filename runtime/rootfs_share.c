@@ -27,10 +27,8 @@ int zone_share_rootfs(struct idm_conn *c, const struct idm_rootfs *base)
 {
 	struct idm_rootfs rf = *base;
 
-	/* Until zone-init has the virtio-fs root request (the vfs branch),
-	 * the tag is mounted the way ROOTFS mounts a disk: the lower layer
-	 * of the zone's overlay, so writes stay in the zone.  Replace this
-	 * call with that request when it lands. */
+	/* ROOTFS with fstype virtiofs mounts the tag itself as the root:
+	 * writes go to the bundle's directory on the host, as with runc */
 	rf.device = ROOTFS_SHARE_TAG;
 	rf.fstype = "virtiofs";
 	return idm_rootfs(c, &rf);

@@ -199,6 +199,7 @@ void ctr_config_free(struct ctr_config *c)
 	free(c->cwd);
 	free(c->user);
 	free(c->hostname);
+	json_decref(c->mounts);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -247,6 +248,8 @@ static json_t *config_json(const struct ctr_config *c)
 	json_object_set_new(o, "read_only", json_boolean(c->read_only));
 	json_object_set_new(o, "rm", json_boolean(c->rm));
 	json_object_set_new(o, "stop_signal", json_integer(c->stop_signal));
+	if (c->mounts)
+		json_object_set(o, "mounts", c->mounts);
 	return o;
 }
 
@@ -344,6 +347,7 @@ static int get_strv(json_t *o, const char *key, char ***out)
 static int config_from_json(json_t *o, struct ctr_config *c)
 {
 	long long cpus = 1, memory = 0, stop = 15;
+	json_t *mounts;
 
 	if (o && !json_is_object(o))
 		return zerr(EINVAL, "state: config is not an object");
@@ -358,6 +362,17 @@ static int config_from_json(json_t *o, struct ctr_config *c)
 	c->cpus = cpus;
 	c->memory = memory;
 	c->stop_signal = stop;
+	mounts = json_object_get(o, "mounts");
+	if (mounts && !json_is_null(mounts)) {
+		json_t *m;
+		size_t i;
+		if (!json_is_array(mounts))
+			return zerr(EINVAL, "state: config.mounts is not an array");
+		json_array_foreach(mounts, i, m)
+			if (!json_is_object(m))
+				return zerr(EINVAL, "state: config.mounts[%zu] is not an object", i);
+		c->mounts = json_incref(mounts);
+	}
 	return 0;
 }
 

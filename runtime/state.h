@@ -32,6 +32,10 @@ struct ctr_config {
 	unsigned cpus;
 	uint64_t memory; /* bytes */
 	int stop_signal;
+	/* zone run -v/--mount/--tmpfs: an array of mount objects as
+	 * runtime/mounts.c reads them (checked to be an array of objects
+	 * here), or NULL */
+	json_t *mounts;
 };
 
 struct ctr_state {

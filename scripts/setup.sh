@@ -8,6 +8,8 @@ PKGS=(
 	libseccomp-dev libarchive-dev libjansson-dev libcap-dev libzstd-dev libssl-dev
 	busybox-static cpio erofs-utils squashfs-tools e2fsprogs zstd
 	util-linux strace jq python3
+	# virtio-fs back end (virtiofsd) and bench/fs
+	qemu-system-common fio
 	runc crun podman skopeo umoci buildah debootstrap hyperfine containerd
 )
 

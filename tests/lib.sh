@@ -42,6 +42,17 @@ check() {
 	if "$@"; then pass "$name"; else fail "$name" "command failed: $*"; fi
 }
 
+# wait_for SECS CMD...: poll CMD every 50 ms until it succeeds (0) or SECS
+# pass (1).  For readiness (a socket appearing, a process gone): fixed
+# sleeps fail on a loaded machine.
+wait_for() {
+	local deadline=$((SECONDS + $1)); shift
+	until "$@" >/dev/null 2>&1; do
+		[ $SECONDS -ge $deadline ] && return 1
+		sleep 0.05
+	done
+}
+
 # A test that needs something the machine lacks fails and says what.
 need() {
 	local what=$1; shift
@@ -49,4 +60,16 @@ need() {
 		fail "prerequisite" "missing: $what"
 		exit 0
 	fi
+}
+
+# need_kvm: /dev/kvm, and when it is missing, why (a kvm_pvm module that did
+# not bind says so in the kernel log).
+need_kvm() {
+	[ -w /dev/kvm ] && return 0
+	local why="/dev/kvm (KVM or KVM-PVM)" said
+	if [ -d /sys/module/kvm_pvm ] && [ ! -e /dev/kvm ]; then
+		said=$(dmesg 2>/dev/null | grep -m1 -o 'kvm-pvm: .*not binding')
+		why="$why: the kvm_pvm module is loaded but registered no device${said:+ ('$said')}"
+	fi
+	need "$why" false
 }

@@ -13,7 +13,9 @@ run_one() { # NAME CMD...: run a test program, record a crash as a failure
 	local name=$1; shift
 	local start=$SECONDS
 	echo "=== $name"
-	"$@" 2>&1 | tee -a "$LOG" | grep -E '^(PASS|FAIL|NOT RUN):' || true
+	# (no "|| true" here: it would replace PIPESTATUS, and a test that dies
+	# before printing a line would count as passed)
+	"$@" 2>&1 | tee -a "$LOG" | grep -E '^(PASS|FAIL|NOT RUN):'
 	local rc=${PIPESTATUS[0]}
 	if [ "$rc" -ne 0 ] && ! grep -q "^FAIL: " <(sed -n "/^=== $name\$/,\$p" "$LOG"); then
 		echo "FAIL: $name: exited with status $rc" | tee -a "$LOG"

@@ -55,6 +55,10 @@ int vm_create(struct vm *vm, uint64_t mem_size, int ncpus, struct loop *loop)
 	serial_init(&vm->serial, -1);
 
 	vm->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	if (vm->kvm_fd < 0 && errno == ENOENT && access("/sys/module/kvm_pvm", F_OK) == 0)
+		return zerr(errno, "cannot open /dev/kvm: the kvm_pvm module is loaded but "
+				   "registered no device (dmesg says why; a host that is itself "
+				   "a PVM guest cannot run zones)");
 	if (vm->kvm_fd < 0)
 		return zerr(errno, "cannot open /dev/kvm");
 	api = ioctl(vm->kvm_fd, KVM_GET_API_VERSION, 0);

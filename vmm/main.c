@@ -5,6 +5,7 @@
 #include "common/zerr.h"
 #include "devices/virtio_blk.h"
 #include "devices/virtio_console.h"
+#include "devices/virtio_fs.h"
 #include "devices/virtio_rng.h"
 #include "devices/virtio_vsock.h"
 #include "idm/ports.h"
@@ -13,6 +14,7 @@
 #include "vmm/cmd_runner.h"
 #include "vmm/layout.h"
 #include "vmm/vm.h"
+#include "vmm/virtiofsd.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -29,6 +31,7 @@
 
 #define EXIT_VMM_ERROR 125 /* like podman: the runtime itself failed */
 #define MAX_DISKS 8
+#define MAX_SHARES 8
 
 struct options {
 	const char *kernel, *initrd, *console_log, *extra_cmdline;
@@ -42,6 +45,9 @@ struct options {
 		bool ro;
 	} disks[MAX_DISKS];
 	int ndisks;
+	struct fs_share shares[MAX_SHARES]; /* --fs: one virtiofsd each */
+	pid_t share_pids[MAX_SHARES];
+	int nshares;
 	char **cmd;
 };
 
@@ -49,7 +55,8 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: zone-vmm [--kernel PATH] [--initrd PATH] [--mem 256M] [--cpus N]\n"
-		"                [--disk PATH[,ro]]... [--cmdline 'extra args']\n"
+		"                [--disk PATH[,ro]]... [--fs TAG=HOSTPATH[,ro]]...\n"
+		"                [--cmdline 'extra args']\n"
 		"                [--console-log FILE] [--vsock PATH] [--no-jail] [-i] [-t]\n"
 		"                [-- CMD [ARGS...]]\n"
 		"  CMD runs in the zone through zone-init's IDM server; zone-vmm exits\n"
@@ -61,7 +68,10 @@ static void usage(FILE *f)
 		"                once the VM is set up: for debugging only\n"
 		"  --vsock PATH  guest vsock (CID %d): host clients connect to PATH and send\n"
 		"                'CONNECT <port>\\n' (zone-init serves IDM on port %d);\n"
-		"                guest connections to port P reach PATH_P\n",
+		"                guest connections to port P reach PATH_P\n"
+		"  --fs TAG=HOSTPATH[,ro]  share a host directory (or one file) over\n"
+		"                virtio-fs: the guest mounts -t virtiofs TAG; ,ro is\n"
+		"                read-only on the host side too\n",
 		VSOCK_GUEST_CID, IDM_VSOCK_PORT);
 }
 
@@ -79,6 +89,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{ "disk", required_argument, 0, 'd' },	  { "cmdline", required_argument, 0, 'a' },
 		{ "console-log", required_argument, 0, 'l' }, { "help", no_argument, 0, 'h' },
 		{ "vsock", required_argument, 0, 'v' },	  { "no-jail", no_argument, 0, 'J' },
+		{ "fs", required_argument, 0, 'f' },
 		{ 0, 0, 0, 0 }
 	};
 	uint64_t v;
@@ -124,6 +135,17 @@ static int parse_args(int argc, char **argv, struct options *o)
 			o->disks[o->ndisks++].path = optarg;
 			break;
 		}
+		case 'f':
+			if (o->nshares == MAX_SHARES)
+				return zerr(0, "at most %d --fs options", MAX_SHARES);
+			if (fs_share_parse(optarg, &o->shares[o->nshares]) < 0)
+				return -1;
+			/* checked again when virtiofsd starts; here for a clear early error */
+			if (access(o->shares[o->nshares].path, F_OK) < 0)
+				return zerr(0, "--fs %s: %s: %s", o->shares[o->nshares].tag,
+					    o->shares[o->nshares].path, strerror(errno));
+			o->nshares++;
+			break;
 		case 'i': o->interactive = true; break;
 		case 't': o->tty = true; break;
 		case 'h': usage(stdout); exit(0);
@@ -205,7 +227,32 @@ static int add_devices(struct options *o, struct vm *vm, struct loop *loop,
 			return -1;
 		}
 	}
+	/* virtiofsd runs outside the jail, started before it: all of them
+	 * first, so they come up in parallel, then one handshake each */
+	int fs_fds[MAX_SHARES];
+	for (int i = 0; i < o->nshares; i++)
+		fs_fds[i] = virtiofsd_start(&o->shares[i], &o->share_pids[i]);
+	for (int i = 0; i < o->nshares; i++) {
+		struct virtio_fs *fs = NULL;
+		if (fs_fds[i] >= 0)
+			fs = virtio_fs_new(o->shares[i].tag, fs_fds[i], &vm->mem, loop);
+		if (!fs || vm_add_virtio(vm, virtio_fs_dev(fs)) < 0) {
+			virtio_fs_free(fs);
+			for (int j = i + 1; j < o->nshares; j++)
+				if (fs_fds[j] >= 0)
+					close(fs_fds[j]);
+			return -1;
+		}
+	}
 	return 0;
+}
+
+/* The devices are freed, so each virtiofsd's socket is closed: it exits. */
+static void reap_fs_backends(struct options *o)
+{
+	for (int i = 0; i < o->nshares; i++)
+		if (o->share_pids[i] > 0 && virtiofsd_reap(o->share_pids[i], 2000) < 0)
+			zerr_print("zone-vmm"); /* PR_SET_PDEATHSIG ends it with us */
 }
 
 static int run_zone(struct options *o, struct vm *vm, struct loop *loop, struct boot_config *bc)
@@ -274,6 +321,7 @@ static int run_zone(struct options *o, struct vm *vm, struct loop *loop, struct 
 		vm_dump_vcpus(vm);
 	/* closing the devices' host ends unblocks a runner still waiting */
 	vm_free_virtio(vm);
+	reap_fs_backends(o);
 	cmd_runner_join(&runner);
 
 	if (runner.exit_code >= 0) {

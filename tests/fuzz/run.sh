@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every build/fuzz/fuzz_* libFuzzer binary for SECONDS each and prints
 # "PASS: fuzz: <name> (<execs> execs)" or "FAIL: fuzz: <name>: crash ...".
-# Corpus: build/fuzz/corpus/<name>; an empty corpus is seeded by running
+# Corpus: build/fuzz/corpus/<name>, plus tests/fuzz/corpus/<name> when it
+# exists (committed inputs: past findings, read-only); an empty corpus is seeded by running
 # the fuzzer once with ZONE_FUZZ_SEEDS=<dir> (fuzzers that support it
 # write valid inputs there and exit; others just run once).
 # Exits 0: failures are reported by the FAIL lines.
@@ -21,8 +22,10 @@ for bin in build/fuzz/fuzz_*; do
 	if [ -z "$(ls -A "$corpus")" ]; then
 		ZONE_FUZZ_SEEDS=$corpus "$bin" -runs=0 >/dev/null 2>&1 || true
 	fi
+	kept=tests/fuzz/corpus/$name
 	"$bin" -max_total_time="$SECONDS_EACH" -timeout=10 -print_final_stats=1 \
-		-artifact_prefix="build/fuzz/artifacts/$name-" "$corpus" >"$log" 2>&1
+		-artifact_prefix="build/fuzz/artifacts/$name-" "$corpus" \
+		$([ -d "$kept" ] && echo "$kept") >"$log" 2>&1
 	rc=$?
 	execs=$(sed -n 's/^stat::number_of_executed_units: *\([0-9]*\).*/\1/p' "$log" | tail -1)
 	if [ "$rc" -eq 0 ]; then

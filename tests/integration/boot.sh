@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Zones boot: zone-vmm runs the real guest kernel with zone-init under KVM.
 source "$(dirname "$0")/../lib.sh"
-need "/dev/kvm (KVM or KVM-PVM)" test -c /dev/kvm
+need_kvm
 need "build/zone-vmm (run make)" test -x "$VMM"
 need "mkfs.ext4 (e2fsprogs)" command -v mkfs.ext4
 need "debugfs (e2fsprogs)" command -v debugfs
@@ -108,7 +108,8 @@ for _ in $(seq 50); do grep -q started "$T_TMP/k.out" && break; sleep 0.1; done
 kids=$(pgrep -P $pid | tr '\n' ' ')
 kill -9 $pid
 wait $pid 2>/dev/null
-sleep 0.2
+gone() { local p; for p in "$@"; do [ -d /proc/$p ] && return 1; done; return 0; }
+wait_for 5 gone $pid $kids
 left=""
 for p in $pid $kids; do [ -d /proc/$p ] && left="$left $p"; done
 expect_eq "kill -9: zone was running" "started" "$(head -1 "$T_TMP/k.out")"

@@ -9,7 +9,7 @@ source "$(dirname "$0")/../lib.sh"
 ZONE=$BUILD/zone
 ASAN_VMM=$BUILD/asan/zone-vmm
 
-need "/dev/kvm" test -w /dev/kvm
+need_kvm
 need "zone-vmm (make build/zone-vmm)" test -x "$VMM"
 need "ASan zone-vmm (make build/asan/zone-vmm)" test -x "$ASAN_VMM"
 need "zone CLI (make build/zone)" test -x "$ZONE"

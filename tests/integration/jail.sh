@@ -9,7 +9,7 @@ source "$(dirname "$0")/../lib.sh"
 ZONE=$BUILD/zone
 CLIENT="python3 $ROOT/tests/integration/vsock_client.py"
 
-need "/dev/kvm" test -w /dev/kvm
+need_kvm
 need "root (namespaces, /proc of the jailed process)" test "$(id -u)" -eq 0
 need "zone-vmm (make build/zone-vmm)" test -x "$VMM"
 need "zone CLI (make build/zone)" test -x "$ZONE"
@@ -100,7 +100,7 @@ expect_eq "read-write disk: the guest's write reaches the host file" "written-in
 $CLIENT listen "$T_TMP/j.sock_5000" >"$T_TMP/listen.out" 2>&1 &
 listener=$!
 pids+=($listener)
-sleep 0.2
+wait_for 10 test -S "$T_TMP/j.sock_5000" || fail "guest to host: listener socket" "never appeared"
 out=$(zx --vsock "$T_TMP/j.sock" -- /mnt/vsock-echo connect 2 5000 ping-from-guest 2>&1)
 wait $listener 2>/dev/null
 expect_eq "guest to host: PATH_5000 got the guest's bytes" "ping-from-guest" "$(cat "$T_TMP/listen.out")"

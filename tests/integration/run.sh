@@ -7,7 +7,7 @@
 source "$(dirname "$0")/../lib.sh"
 ZONE=$BUILD/zone
 
-need "/dev/kvm (KVM or KVM-PVM)" test -w /dev/kvm
+need_kvm
 need "zone CLI (make build/zone)" test -x "$ZONE"
 need "zone-vmm (make build/zone-vmm)" test -x "$VMM"
 need "demo image (make build/demo-image)" test -f "$BUILD/demo-image/index.json"

@@ -6,7 +6,7 @@
 source "$(dirname "$0")/../lib.sh"
 CLIENT="python3 $ROOT/tests/integration/vsock_client.py"
 
-need "/dev/kvm" test -w /dev/kvm
+need_kvm
 need "zone-vmm (make build/zone-vmm)" test -x "$VMM"
 need "mkfs.ext4" command -v mkfs.ext4
 need "python3" command -v python3
@@ -38,7 +38,7 @@ wait_echo() {
 # then serves echo on vsock port 1234.
 $CLIENT listen "$T_TMP/a.sock_5000" >"$T_TMP/listen.out" 2>&1 &
 listener=$!
-sleep 0.2
+wait_for 10 test -S "$T_TMP/a.sock_5000" || fail "guest to host: listener socket" "never appeared"
 start_zone a '/mnt/vsock-echo connect 2 5000 ping-from-guest; /mnt/vsock-echo connect 2 5001 nobody; exec /mnt/vsock-echo serve 1234'
 start=$SECONDS
 if ! wait_echo "$T_TMP/a.sock"; then

@@ -185,6 +185,22 @@ static void test_roundtrips(void)
 	      "ROOTFS without fstype is refused");
 	idm_buf_free(&b0);
 
+	struct idm_mount mt = { .fstype = "virtiofs", .source = "vol0", .subpath = "f.txt",
+				.target = "/data/f.txt", .read_only = true, .nosuid = true,
+				.size = 1 << 20, .mode = 0755 };
+	CHECK(roundtrip(IDM_MOUNT, 11, &mt, &m) == 0 && !strcmp(m.u.mount.fstype, "virtiofs") &&
+		      !strcmp(m.u.mount.source, "vol0") && !strcmp(m.u.mount.subpath, "f.txt") &&
+		      !strcmp(m.u.mount.target, "/data/f.txt") && m.u.mount.read_only &&
+		      m.u.mount.nosuid && !m.u.mount.nodev && m.u.mount.size == 1 << 20 &&
+		      m.u.mount.mode == 0755,
+	      "MOUNT round trip");
+	idm_msg_free(&m);
+	struct idm_mount mt_bad = { .fstype = "tmpfs" };
+	CHECK(roundtrip(IDM_MOUNT, 11, &mt_bad, &m) < 0, "MOUNT without a target is refused");
+	mt_bad.target = "/t";
+	mt_bad.mode = 010000;
+	CHECK(roundtrip(IDM_MOUNT, 11, &mt_bad, &m) < 0, "MOUNT with a mode beyond 07777 is refused");
+
 	char *argv1[] = { "id", NULL };
 	struct idm_start su = { .argv = argv1, .argc = 1, .user = "nobody:nogroup" };
 	CHECK(roundtrip(IDM_START, 10, &su, &m) == 0 && !strcmp(m.u.start.user, "nobody:nogroup"),

@@ -154,6 +154,10 @@ static void test_ids(struct virtio_dev *d)
 	CHECK(rd(d, VIRTIO_MMIO_STATUS) == 0, "status starts at 0");
 	wr(d, VIRTIO_MMIO_MAGIC_VALUE, 0);
 	CHECK(rd(d, VIRTIO_MMIO_MAGIC_VALUE) == 0x74726976, "magic is read-only");
+	wr(d, VIRTIO_MMIO_SHM_SEL, 0);
+	CHECK(rd(d, VIRTIO_MMIO_SHM_LEN_LOW) == 0xffffffff &&
+		      rd(d, VIRTIO_MMIO_SHM_LEN_HIGH) == 0xffffffff,
+	      "no shared memory region: length reads as -1");
 }
 
 static void test_features(struct virtio_dev *d)
