@@ -8,7 +8,7 @@ source "$(dirname "$0")/../lib.sh"
 ZRUNC=$BUILD/zone-runc
 KERNEL=${ZONE_KERNEL:-$ROOT/../shared/guest/vmlinux-pvm}
 
-need "/dev/kvm (KVM or KVM-PVM)" test -w /dev/kvm
+need_kvm
 need "zone-runc (make build/zone-runc)" test -x "$ZRUNC"
 need "zone-vmm (make build/zone-vmm)" test -x "$VMM"
 need "demo image (make build/demo-image)" test -f "$BUILD/demo-image/index.json"
