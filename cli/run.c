@@ -200,8 +200,9 @@ static int parse_flags(int argc, char **argv, struct run_flags *f, json_t *mount
 	return 0;
 }
 
-/* Network flags are checked before anything else is looked up; a
- * user-created network must exist (the default one is made at first use). */
+/* Network flags are checked before anything else is looked up (cmd_run:
+ * before the image is pulled); a user-created network must exist (the
+ * default one is made at first use). */
 static int net_check(const char *root, const struct net_flags *nf)
 {
 	json_t *net;
@@ -259,8 +260,6 @@ static int create(const char *root, struct run_flags *f, json_t *mounts, struct 
 	int lock;
 
 	memset(st, 0, sizeof(*st));
-	if (net_check(root, &f->net) < 0)
-		return -1;
 	if (store_open(&s, root, STORE_READ) < 0)
 		return -1;
 	if (image_inspect(&s, f->image, &img) < 0) {
@@ -376,7 +375,7 @@ int cmd_run(struct zone_cli *cli, int argc, char **argv)
 	json_t *mounts = json_array();
 	int code, start_errno;
 
-	if (!mounts || parse_flags(argc, argv, &f, mounts, &pf) < 0 ||
+	if (!mounts || parse_flags(argc, argv, &f, mounts, &pf) < 0 || net_check(root, &f.net) < 0 ||
 	    ensure_image(root, f.image, &pf) < 0 || create(root, &f, mounts, &st) < 0) {
 		fprintf(stderr, "zone run: %s\n", zerr_msg());
 		json_decref(mounts);
