@@ -90,33 +90,31 @@ int cmd_exec(struct zone_cli *cli, int argc, char **argv)
 	if (!vsock) {
 		/* zone exec ID CMD...: the container's zone and defaults */
 		static char sock[4096];
-		json_t *st, *cfg, *e;
-		size_t i;
+		static struct ctr_state st; /* lives until exit: env, cwd, user */
 
 		if (optind >= argc)
 			return zerr(0, "exec: no container given");
 		if (ctr_open(zone_root(cli->root), argv[optind], &st) < 0)
 			return -1;
-		if (!ctr_running(st))
+		if (!ctr_running(&st))
 			return zerr(0, "exec: container %s is not running", argv[optind]);
-		if (ctr_vsock_path(json_string_value(json_object_get(st, "id")), sock, sizeof(sock)) < 0)
+		if (ctr_vsock_path(st.id, sock, sizeof(sock)) < 0)
 			return -1;
 		vsock = sock;
-		cfg = json_object_get(st, "config"); /* lives until exit */
 		char *flags_env[MAX_ENV];
 		uint32_t nflags = start.envc - 2; /* what -e added after base_env */
 		memcpy(flags_env, env + 2, nflags * sizeof(char *));
 		start.envc = 0;
-		json_array_foreach(json_object_get(cfg, "env"), i, e)
+		for (size_t i = 0; st.config.env && st.config.env[i]; i++)
 			if (start.envc < MAX_ENV)
-				env[start.envc++] = (char *)json_string_value(e);
+				env[start.envc++] = st.config.env[i];
 		for (uint32_t k = 0; k < nflags; k++)
 			if (env_set(env, &start.envc, flags_env[k]) < 0)
 				return -1;
 		if (!start.cwd)
-			start.cwd = (char *)json_string_value(json_object_get(cfg, "cwd"));
+			start.cwd = st.config.cwd;
 		if (!start.user)
-			start.user = (char *)json_string_value(json_object_get(cfg, "user"));
+			start.user = st.config.user;
 		optind++;
 	}
 	if (optind < argc && !strcmp(argv[optind], "--"))

@@ -38,28 +38,27 @@ static int each(struct zone_cli *cli, int argc, char **argv, int first,
 static int stop_one(const char *root, const char *ref, void *arg)
 {
 	long timeout_ms = *(long *)arg;
-	json_t *st;
-	char id[CTR_ID_LEN + 1];
+	struct ctr_state st;
 
 	if (ctr_open(root, ref, &st) < 0)
 		return -1;
-	snprintf(id, sizeof(id), "%s", json_string_value(json_object_get(st, "id")));
-	if (ctr_running(st)) {
-		int sig = json_integer_value(json_object_get(json_object_get(st, "config"), "stop_signal"));
+	if (ctr_running(&st)) {
+		int sig = st.config.stop_signal;
 		/* StopSignal, then SIGKILL after the timeout; the monitor then
 		 * shuts the zone down and we return once it is gone. */
-		if (ctr_signal(st, sig > 0 ? sig : SIGTERM) < 0 && zerr_errno() != ESRCH)
+		if (ctr_signal(&st, sig > 0 ? sig : SIGTERM) < 0 && zerr_errno() != ESRCH)
 			fprintf(stderr, "zone stop: %s\n", zerr_msg());
-		if (!ctr_wait_stopped(root, id, timeout_ms)) {
-			ctr_signal(st, SIGKILL);
-			if (!ctr_wait_stopped(root, id, KILL_GRACE_MS)) {
+		if (!ctr_wait_stopped(root, st.id, timeout_ms)) {
+			ctr_signal(&st, SIGKILL);
+			if (!ctr_wait_stopped(root, st.id, KILL_GRACE_MS)) {
 				/* a zone that does not answer: end it from outside */
-				kill(json_integer_value(json_object_get(st, "vmm_pid")), SIGKILL);
-				ctr_wait_stopped(root, id, KILL_GRACE_MS);
+				if (st.vmm_pid > 0)
+					kill(st.vmm_pid, SIGKILL);
+				ctr_wait_stopped(root, st.id, KILL_GRACE_MS);
 			}
 		}
 	}
-	json_decref(st);
+	ctr_state_free(&st);
 	printf("%s\n", ref);
 	return 0;
 }
@@ -82,13 +81,13 @@ int cmd_stop(struct zone_cli *cli, int argc, char **argv)
 
 static int kill_one(const char *root, const char *ref, void *arg)
 {
-	json_t *st;
+	struct ctr_state st;
 	int r;
 
 	if (ctr_open(root, ref, &st) < 0)
 		return -1;
-	r = ctr_signal(st, *(int *)arg);
-	json_decref(st);
+	r = ctr_signal(&st, *(int *)arg);
+	ctr_state_free(&st);
 	if (r == 0)
 		printf("%s\n", ref);
 	return r;
@@ -110,31 +109,30 @@ int cmd_kill(struct zone_cli *cli, int argc, char **argv)
 static int rm_one(const char *root, const char *ref, void *arg)
 {
 	bool force = *(bool *)arg;
-	char id[CTR_ID_LEN + 1];
-	json_t *st;
+	struct ctr_state st;
 	int lock, r;
 
 	if (ctr_open(root, ref, &st) < 0)
 		return -1;
-	snprintf(id, sizeof(id), "%s", json_string_value(json_object_get(st, "id")));
-	if (ctr_running(st)) {
+	if (ctr_running(&st)) {
 		if (!force) {
-			json_decref(st);
+			ctr_state_free(&st);
 			return zerr(EBUSY, "container %s is running: stop it first or use rm -f", ref);
 		}
-		ctr_signal(st, SIGKILL);
-		if (!ctr_wait_stopped(root, id, KILL_GRACE_MS)) {
-			kill(json_integer_value(json_object_get(st, "vmm_pid")), SIGKILL);
-			ctr_wait_stopped(root, id, KILL_GRACE_MS);
+		ctr_signal(&st, SIGKILL);
+		if (!ctr_wait_stopped(root, st.id, KILL_GRACE_MS)) {
+			if (st.vmm_pid > 0)
+				kill(st.vmm_pid, SIGKILL);
+			ctr_wait_stopped(root, st.id, KILL_GRACE_MS);
 		}
 	}
-	json_decref(st);
 	/* a monitor killed with SIGKILL left its published ports behind */
 	if (net_sweep(root) < 0)
 		zerr_clear();
 	lock = ctr_lock(root);
-	r = ctr_remove(root, id);
+	r = ctr_remove(root, st.id);
 	ctr_unlock(lock);
+	ctr_state_free(&st);
 	if (r == 0)
 		printf("%s\n", ref);
 	return r;
@@ -157,20 +155,19 @@ int cmd_rm(struct zone_cli *cli, int argc, char **argv)
 
 static int wait_one(const char *root, const char *ref, void *arg)
 {
-	char id[CTR_ID_LEN + 1];
-	json_t *st;
+	char id[CTR_REF_MAX + 1];
+	struct ctr_state st;
 
 	if (ctr_resolve(root, ref, id) < 0)
 		return -1;
 	ctr_wait_stopped(root, id, -1);
 	if (ctr_load(root, id, &st) < 0)
 		return zerr(ENOENT, "container %s was removed", ref);
-	json_t *code = json_object_get(st, "exit_code");
-	if (json_is_integer(code))
-		printf("%lld\n", (long long)json_integer_value(code));
+	if (st.exited_known)
+		printf("%d\n", st.exit_code);
 	else
 		printf("-1\n"); /* its monitor died: the status is unknown */
-	json_decref(st);
+	ctr_state_free(&st);
 	return 0;
 }
 
@@ -181,13 +178,16 @@ int cmd_wait(struct zone_cli *cli, int argc, char **argv)
 
 static int inspect_one(const char *root, const char *ref, void *arg)
 {
-	json_t *st, *all = arg;
+	struct ctr_state st;
+	json_t *all = arg, *j;
 
 	if (ctr_open(root, ref, &st) < 0)
 		return -1;
-	json_object_set_new(st, "status", json_string(ctr_status(st)));
-	json_object_set_new(st, "running", json_boolean(ctr_running(st)));
-	json_array_append_new(all, st);
+	j = ctr_state_to_json(&st);
+	json_object_set_new(j, "status", json_string(ctr_status(&st)));
+	json_object_set_new(j, "running", json_boolean(ctr_running(&st)));
+	json_array_append_new(all, j);
+	ctr_state_free(&st);
 	return 0;
 }
 

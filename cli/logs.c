@@ -14,19 +14,19 @@
 
 struct follow_ctx {
 	const char *root;
-	char id[CTR_ID_LEN + 1];
+	char id[CTR_REF_MAX + 1];
 };
 
 static bool still_running(void *arg)
 {
 	struct follow_ctx *f = arg;
-	json_t *st;
+	struct ctr_state st;
 	bool r;
 
 	if (ctr_load(f->root, f->id, &st) < 0)
 		return false;
-	r = ctr_running(st);
-	json_decref(st);
+	r = ctr_running(&st);
+	ctr_state_free(&st);
 	return r;
 }
 

@@ -33,15 +33,15 @@ static void ago(const char *t, char *buf, size_t len)
 		snprintf(buf, len, "%ld day%s", d / 86400, d / 86400 == 1 ? "" : "s");
 }
 
-static void command_line(json_t *st, char *buf, size_t len)
+static void command_line(const struct ctr_state *st, char *buf, size_t len)
 {
-	json_t *argv = json_object_get(json_object_get(st, "config"), "argv"), *a;
-	size_t i, off = 0;
+	char **argv = st->config.argv;
+	size_t off = 0;
 
 	buf[0] = 0;
-	json_array_foreach(argv, i, a)
+	for (size_t i = 0; argv && argv[i]; i++)
 		if (off < len)
-			off += snprintf(buf + off, len - off, "%s%s", i ? " " : "", json_string_value(a));
+			off += snprintf(buf + off, len - off, "%s%s", i ? " " : "", argv[i]);
 	if (strlen(buf) > 20)
 		strcpy(buf + 17, "...");
 }
@@ -55,8 +55,9 @@ int cmd_ps(struct zone_cli *cli, int argc, char **argv)
 	};
 	const char *root = zone_root(cli->root);
 	bool all = false, json = false;
-	json_t *list, *st, *out;
-	size_t i;
+	struct ctr_state *list, *st;
+	json_t *out;
+	size_t i, n;
 	int c;
 
 	optind = 1;
@@ -68,52 +69,51 @@ int cmd_ps(struct zone_cli *cli, int argc, char **argv)
 		else
 			return zerr(EINVAL, "usage: zone ps [-a] [--format json]");
 	}
-	if (ctr_list(root, &list) < 0)
+	if (ctr_list(root, &list, &n) < 0)
 		return -1;
 	out = json_array();
 	if (!json)
 		printf("%-14s %-16s %-22s %-16s %-28s %s\n", "CONTAINER ID", "IMAGE", "COMMAND",
 		       "CREATED", "STATUS", "NAMES");
-	json_array_foreach(list, i, st) {
+	for (i = 0, st = list; i < n; i++, st = &list[i]) {
 		const char *status = ctr_status(st);
 		bool running = !strcmp(status, "running");
 		char created[48], since[32], state_text[64], cmd[64];
 
 		if (!all && !running)
 			continue;
-		ago(json_string_value(json_object_get(st, "created")), since, sizeof(since));
+		ago(st->created, since, sizeof(since));
 		snprintf(created, sizeof(created), "%s ago", since);
 		if (running) {
-			ago(json_string_value(json_object_get(st, "started")), since, sizeof(since));
+			ago(st->started, since, sizeof(since));
 			snprintf(state_text, sizeof(state_text), "Up %s", since);
 		} else if (!strcmp(status, "exited")) {
-			json_t *code = json_object_get(st, "exit_code");
-			ago(json_string_value(json_object_get(st, "finished")), since, sizeof(since));
-			if (json_is_integer(code))
-				snprintf(state_text, sizeof(state_text), "Exited (%lld) %s ago",
-					 (long long)json_integer_value(code), since);
+			ago(st->finished, since, sizeof(since));
+			if (st->exited_known)
+				snprintf(state_text, sizeof(state_text), "Exited (%d) %s ago",
+					 st->exit_code, since);
 			else
 				snprintf(state_text, sizeof(state_text), "Exited (unknown)");
 		} else {
 			snprintf(state_text, sizeof(state_text), "Created");
 		}
 		if (json) {
-			json_object_set_new(st, "status", json_string(status));
-			json_object_set_new(st, "state_text", json_string(state_text));
-			json_array_append(out, st);
+			json_t *j = ctr_state_to_json(st);
+			json_object_set_new(j, "status", json_string(status));
+			json_object_set_new(j, "state_text", json_string(state_text));
+			json_array_append_new(out, j);
 			continue;
 		}
 		command_line(st, cmd, sizeof(cmd));
 		printf("%-14.12s %-16.16s %-22s %-16s %-28s %s\n",
-		       json_string_value(json_object_get(st, "id")),
-		       json_string_value(json_object_get(st, "image")), cmd, created, state_text,
-		       json_string_value(json_object_get(st, "name")));
+		       st->id, st->image ? st->image : "", cmd, created, state_text,
+		       st->name ? st->name : "");
 	}
 	if (json) {
 		json_dumpf(out, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
 		putchar('\n');
 	}
 	json_decref(out);
-	json_decref(list);
+	ctr_list_free(list, n);
 	return 0;
 }

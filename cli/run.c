@@ -200,8 +200,9 @@ static int parse_flags(int argc, char **argv, struct run_flags *f, json_t *mount
 	return 0;
 }
 
-/* Network flags are checked before anything else is looked up; a
- * user-created network must exist (the default one is made at first use). */
+/* Network flags are checked before anything else is looked up (cmd_run:
+ * before the image is pulled); a user-created network must exist (the
+ * default one is made at first use). */
 static int net_check(const char *root, const struct net_flags *nf)
 {
 	json_t *net;
@@ -251,15 +252,14 @@ static int ensure_image(const char *root, const char *image, const struct pull_f
 }
 
 /* Create the container's state from the image and the flags. */
-static int create(const char *root, struct run_flags *f, json_t *mounts, json_t **out)
+static int create(const char *root, struct run_flags *f, json_t *mounts, struct ctr_state *st)
 {
 	struct store s;
-	json_t *img = NULL, *cfg = NULL, *st;
+	json_t *img = NULL;
 	char id[CTR_ID_LEN + 1], now[64], name[32];
 	int lock;
 
-	if (net_check(root, &f->net) < 0)
-		return -1;
+	memset(st, 0, sizeof(*st));
 	if (store_open(&s, root, STORE_READ) < 0)
 		return -1;
 	if (image_inspect(&s, f->image, &img) < 0) {
@@ -268,16 +268,14 @@ static int create(const char *root, struct run_flags *f, json_t *mounts, json_t 
 	}
 	store_close(&s);
 	ctr_new_id(id);
-	if (spec_build(f, json_object_get(img, "config"), id, &cfg) < 0) {
+	if (spec_build(f, json_object_get(img, "config"), id, &st->config) < 0) {
 		json_decref(img);
 		return -1;
 	}
 	if (json_array_size(mounts))
-		json_object_set(cfg, "mounts", mounts);
-	json_t *net;
-	if (net_spec_build(&f->net, &net) < 0)
+		st->config.mounts = json_incref(mounts);
+	if (net_spec_build(&f->net, &st->config.net) < 0)
 		goto fail;
-	json_object_set_new(cfg, "net", net);
 	lock = ctr_lock(root);
 	if (lock < 0)
 		goto fail;
@@ -288,23 +286,27 @@ static int create(const char *root, struct run_flags *f, json_t *mounts, json_t 
 	}
 	snprintf(name, sizeof(name), "zone-%.8s", id);
 	now_rfc3339(now, sizeof(now));
-	st = json_pack("{s:s, s:s, s:O, s:O, s:O, s:s, s:s, s:o}", "id", id, "name",
-		       f->name ? f->name : name, "image", json_object_get(img, "name"),
-		       "image_digest", json_object_get(img, "config_digest"), "disk",
-		       json_object_get(img, "disk"), "created", now, "status", "created", "config",
-		       cfg);
-	cfg = NULL;
-	if (!st || ctr_save(root, st) < 0) {
+	ctr_set(&st->id, id);
+	ctr_set(&st->name, f->name ? f->name : name);
+	ctr_set(&st->image, json_string_value(json_object_get(img, "name")));
+	ctr_set(&st->image_digest, json_string_value(json_object_get(img, "config_digest")));
+	ctr_set(&st->disk, json_string_value(json_object_get(img, "disk")));
+	ctr_set(&st->created, now);
+	st->status = CTR_CREATED;
+	if (!st->id || !st->name || !st->created || !st->disk) {
+		zerr(ENOMEM, "container state");
 		ctr_unlock(lock);
-		json_decref(st);
+		goto fail;
+	}
+	if (ctr_save(root, st) < 0) {
+		ctr_unlock(lock);
 		goto fail;
 	}
 	ctr_unlock(lock);
 	json_decref(img);
-	*out = st;
 	return 0;
 fail:
-	json_decref(cfg);
+	ctr_state_free(st);
 	json_decref(img);
 	return -1;
 }
@@ -315,7 +317,7 @@ static int exit_for_start_error(int start_errno)
 }
 
 /* -d: a monitor that outlives us; we return once the process runs. */
-static int run_detached(const char *root, json_t *st)
+static int run_detached(const char *root, struct ctr_state *st)
 {
 	int p[2], status_code = EXIT_RUN_ERROR;
 	char line[ZERR_MAX + 8];
@@ -341,7 +343,7 @@ static int run_detached(const char *root, json_t *st)
 		/* the grandchild is the monitor: no zombie for our caller */
 		if (fork() != 0)
 			_exit(0);
-		monitor_run(root, st, &io, &err);
+		monitor_run(root, st, &io, NULL, &err);
 		_exit(0);
 	}
 	close(p[1]);
@@ -351,14 +353,14 @@ static int run_detached(const char *root, json_t *st)
 	line[n > 0 ? n : 0] = 0;
 	line[strcspn(line, "\n")] = 0;
 	if (!strcmp(line, "ok")) {
-		printf("%s\n", json_string_value(json_object_get(st, "id")));
+		printf("%s\n", st->id);
 		return 0;
 	}
 	/* the monitor recorded how it failed (unless --rm removed it) */
-	json_t *now;
-	if (ctr_load(root, json_string_value(json_object_get(st, "id")), &now) == 0) {
-		status_code = json_integer_value(json_object_get(now, "exit_code"));
-		json_decref(now);
+	struct ctr_state now;
+	if (ctr_load(root, st->id, &now) == 0) {
+		status_code = now.exit_code;
+		ctr_state_free(&now);
 	}
 	fprintf(stderr, "zone run: %s\n", line[0] ? line : "the container monitor died");
 	return status_code > 0 ? status_code : EXIT_RUN_ERROR;
@@ -369,10 +371,11 @@ int cmd_run(struct zone_cli *cli, int argc, char **argv)
 	const char *root = zone_root(cli->root);
 	struct run_flags f;
 	struct pull_flags pf;
-	json_t *st, *mounts = json_array();
+	struct ctr_state st;
+	json_t *mounts = json_array();
 	int code, start_errno;
 
-	if (!mounts || parse_flags(argc, argv, &f, mounts, &pf) < 0 ||
+	if (!mounts || parse_flags(argc, argv, &f, mounts, &pf) < 0 || net_check(root, &f.net) < 0 ||
 	    ensure_image(root, f.image, &pf) < 0 || create(root, &f, mounts, &st) < 0) {
 		fprintf(stderr, "zone run: %s\n", zerr_msg());
 		json_decref(mounts);
@@ -380,8 +383,8 @@ int cmd_run(struct zone_cli *cli, int argc, char **argv)
 	}
 	json_decref(mounts);
 	if (f.detach) {
-		code = run_detached(root, st);
-		json_decref(st);
+		code = run_detached(root, &st);
+		ctr_state_free(&st);
 		if (code < 0) {
 			fprintf(stderr, "zone run: %s\n", zerr_msg());
 			return EXIT_RUN_ERROR;
@@ -390,8 +393,8 @@ int cmd_run(struct zone_cli *cli, int argc, char **argv)
 	}
 	struct monitor_io io = { f.interactive ? STDIN_FILENO : -1, STDOUT_FILENO, STDERR_FILENO,
 				 -1 };
-	code = monitor_run(root, st, &io, &start_errno);
-	json_decref(st);
+	code = monitor_run(root, &st, &io, NULL, &start_errno);
+	ctr_state_free(&st);
 	if (code < 0) {
 		fprintf(stderr, "zone run: %s\n", zerr_msg());
 		return exit_for_start_error(start_errno);

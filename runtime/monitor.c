@@ -2,6 +2,7 @@
 #include "runtime/logs.h"
 #include "runtime/mounts.h"
 #include "runtime/net_host.h"
+#include "runtime/rootfs_share.h"
 #include "runtime/state.h"
 #include "common/util.h"
 #include "common/zerr.h"
@@ -56,7 +57,8 @@ static void *tee_main(void *arg)
 				pthread_kill(t->main, SIGHUP);
 			t->attach = -1;
 		}
-		ctr_log_write(t->log, t->stream, buf, n);
+		if (t->log->fd >= 0)
+			ctr_log_write(t->log, t->stream, buf, n);
 	}
 	return NULL;
 }
@@ -108,26 +110,31 @@ static const char *vmm_path(void)
 	return "/usr/local/lib/zone/zone-vmm";
 }
 
-static pid_t spawn_vmm(json_t *st, const char *sock, const char *log_path, struct ctr_net *net)
+static pid_t spawn_vmm(const struct ctr_state *st, const char *sock, const char *log_path,
+			   const struct ctr_net *net)
 {
 	char net_arg[64];
-	json_t *cfg = json_object_get(st, "config");
 	char disk[4200], cpus[16], mem[32];
 	const char *vmm = vmm_path();
 	/* volumes: one --fs share (and virtiofsd) per host path */
-	char **fs_args = mounts_vmm_args(cfg);
+	char **fs_args = mounts_vmm_args(st->config.mounts);
 	const char *argv[16 + 2 * 8 + 1] = { "zone-vmm" };
 	int argc = 1;
 	pid_t pid;
 
-	snprintf(disk, sizeof(disk), "%s,ro", json_string_value(json_object_get(st, "disk")));
-	snprintf(cpus, sizeof(cpus), "%d", (int)json_integer_value(json_object_get(cfg, "cpus")));
-	snprintf(mem, sizeof(mem), "%lldM",
-		 (long long)(json_integer_value(json_object_get(cfg, "memory")) >> 20));
 	if (!fs_args)
 		return -1;
-	for (const char *fixed[] = { "--vsock", sock, "--disk", disk, "--cpus", cpus, "--mem", mem,
-				     NULL }, **a = fixed; *a; a++)
+	/* the root: the image's disk (zone run) or the bundle's directory */
+	if (st->disk) {
+		snprintf(disk, sizeof(disk), "%s,ro", st->disk);
+	} else if (zone_share_rootfs_vmm_arg(st, disk, sizeof(disk)) < 0) {
+		mounts_free_args(fs_args);
+		return -1;
+	}
+	snprintf(cpus, sizeof(cpus), "%u", st->config.cpus);
+	snprintf(mem, sizeof(mem), "%lluM", (unsigned long long)(st->config.memory >> 20));
+	for (const char *fixed[] = { "--vsock", sock, st->disk ? "--disk" : "--fs", disk, "--cpus",
+				     cpus, "--mem", mem, NULL }, **a = fixed; *a; a++)
 		argv[argc++] = *a;
 	for (char **a = fs_args; *a && argc < (int)ARRAY_SIZE(argv) - 3; a++)
 		argv[argc++] = *a;
@@ -219,7 +226,7 @@ static void stop_vmm(pid_t vmm)
 
 struct started_ctx {
 	const char *root;
-	json_t *st;
+	struct ctr_state *st;
 	int ready_fd;
 };
 
@@ -227,7 +234,7 @@ static int on_started(void *arg, uint32_t proc)
 {
 	struct started_ctx *s = arg;
 
-	json_object_set_new(s->st, "proc", json_integer(proc));
+	s->st->proc = proc;
 	if (ctr_save(s->root, s->st) < 0)
 		return -1;
 	if (s->ready_fd >= 0) {
@@ -238,44 +245,32 @@ static int on_started(void *arg, uint32_t proc)
 	return 0;
 }
 
-static char **str_array(json_t *a)
-{
-	size_t n = json_array_size(a), i;
-	char **v = calloc(n + 1, sizeof(*v));
-	json_t *e;
-
-	if (!v)
-		return NULL;
-	json_array_foreach(a, i, e)
-		v[i] = (char *)json_string_value(e);
-	return v;
-}
-
-static void finish(const char *root, json_t *st, int code, const char *error)
+static void finish(const char *root, struct ctr_state *st, int code, const char *error)
 {
 	char now[64];
 
 	now_rfc3339(now, sizeof(now));
-	json_object_set_new(st, "status", json_string("exited"));
-	json_object_set_new(st, "exit_code", json_integer(code));
-	json_object_set_new(st, "finished", json_string(now));
+	st->status = CTR_EXITED;
+	st->exited_known = true;
+	st->exit_code = code;
+	ctr_set(&st->finished, now);
 	if (error)
-		json_object_set_new(st, "error", json_string(error));
+		ctr_set(&st->error, error);
 	ctr_save(root, st);
 }
 
-int monitor_run(const char *root, json_t *st, const struct monitor_io *io, int *start_errno)
+int monitor_run(const char *root, struct ctr_state *st, const struct monitor_io *io,
+		const struct monitor_hooks *hooks, int *start_errno)
 {
-	const char *id = json_string_value(json_object_get(st, "id"));
-	json_t *cfg = json_object_get(st, "config");
+	const char *id = st->id;
+	const struct ctr_config *cfg = &st->config;
 	char rundir[4096], sock[4096], vmm_log[4200], log_path[4200], now[64], *hosts = NULL;
 	struct ctr_log log = { .fd = -1 };
 	struct tee tout = { 0 }, terr = { 0 };
 	struct started_ctx sctx = { root, st, io->ready_fd };
 	struct idm_conn *conn = NULL;
 	struct idm_start start = { 0 };
-	char **argv = NULL, **env = NULL;
-	bool tty = json_is_true(json_object_get(cfg, "tty"));
+	bool tty = cfg->tty;
 	int code = -1, rc, out_w = -1, err_w = -1;
 	pid_t vmm = -1;
 	struct sigaction old_hup;
@@ -295,11 +290,14 @@ int monitor_run(const char *root, json_t *st, const struct monitor_io *io, int *
 	}
 	ctr_dir(root, id, vmm_log, sizeof(vmm_log) - 16);
 	strcat(vmm_log, "/zone-vmm.log");
-	if (ctr_log_open(&log, log_path) < 0)
+	if (!io->no_log && ctr_log_open(&log, log_path) < 0)
 		goto fail;
 
 	/* networking (runtime/net_host.c): TAP, lease, ports before the
-	 * zone; its eth0 configured over IDM once it answers */
+	 * zone; its eth0 configured over IDM once it answers.  Only a config
+	 * with a "net" section gets a network: zone run always writes one
+	 * (net_spec_build); zone-runc's containers have none yet, so they get
+	 * --network none semantics (loopback only, no TAP, lease or rule). */
 	if (ctr_net_setup(root, st, &net) < 0)
 		goto fail;
 	vmm = spawn_vmm(st, sock, vmm_log, &net);
@@ -317,46 +315,56 @@ int monitor_run(const char *root, json_t *st, const struct monitor_io *io, int *
 	}
 
 	/* the container root: image disk + overlay, etc files */
-	const char *hostname = json_string_value(json_object_get(cfg, "hostname"));
+	const char *hostname = cfg->hostname;
 	char *resolv_str = NULL;
 	if (ctr_net_etc_files(cfg, &net, &hosts, &resolv_str) < 0)
 		goto fail;
-	struct idm_rootfs rf = { "/dev/vda", "erofs", json_is_true(json_object_get(cfg, "read_only")),
+	struct idm_rootfs rf = { "/dev/vda", "erofs", cfg->read_only,
 				 (char *)hostname, hosts, resolv_str };
-	rc = idm_rootfs(conn, &rf);
+	rc = st->disk ? idm_rootfs(conn, &rf) : zone_share_rootfs(conn, &rf);
 	free(resolv_str);
 	if (rc < 0) {
 		zerr_prefix("setting up the container root");
 		goto fail;
 	}
-	if (mounts_apply(conn, cfg) < 0)
+	if (mounts_apply(conn, st->config.mounts) < 0)
 		goto fail;
 
+	st->monitor_pid = getpid();
+	st->monitor_start = proc_start_time(getpid());
+	st->vmm_pid = vmm;
+	if (hooks && hooks->wait_start) {
+		/* zone-runc: the zone and root are ready; the process starts
+		 * when `start` says so */
+		st->status = CTR_CREATED;
+		if (ctr_save(root, st) < 0 || (hooks->created && hooks->created(hooks->arg, st) < 0))
+			goto fail;
+		if (sctx.ready_fd >= 0) {
+			write_all(sctx.ready_fd, "ok\n", 3);
+			close(sctx.ready_fd);
+			sctx.ready_fd = -1;
+		}
+		if (hooks->wait_start(hooks->arg, st) < 0)
+			goto fail;
+	}
 	now_rfc3339(now, sizeof(now));
-	json_object_set_new(st, "status", json_string("running"));
-	json_object_set_new(st, "started", json_string(now));
-	json_object_set_new(st, "monitor_pid", json_integer(getpid()));
-	json_object_set_new(st, "monitor_start", json_integer(proc_start_time(getpid())));
-	json_object_set_new(st, "vmm_pid", json_integer(vmm));
+	st->status = CTR_RUNNING;
+	ctr_set(&st->started, now);
 	if (ctr_save(root, st) < 0)
 		goto fail;
 
-	argv = str_array(json_object_get(cfg, "argv"));
-	env = str_array(json_object_get(cfg, "env"));
-	if (!argv || !env) {
-		zerr(ENOMEM, "argv");
-		goto fail;
-	}
-	start.argv = argv;
-	start.argc = json_array_size(json_object_get(cfg, "argv"));
-	start.env = env;
-	start.envc = json_array_size(json_object_get(cfg, "env"));
-	start.cwd = (char *)json_string_value(json_object_get(cfg, "cwd"));
-	start.user = (char *)json_string_value(json_object_get(cfg, "user"));
+	start.argv = cfg->argv;
+	start.argc = strv_len(cfg->argv);
+	start.env = cfg->env;
+	start.envc = strv_len(cfg->env);
+	start.cwd = cfg->cwd;
+	start.user = cfg->user;
 	start.umask = 022;
 	start.tty = tty;
 	start.kill_on_close = true;
-	if (tty) {
+	if (hooks && hooks->prepare)
+		hooks->prepare(hooks->arg, &start);
+	if (tty && !start.rows) {
 		/* the relay writes to our tee pipes, not to the terminal:
 		 * take the window size from the terminal we are attached to */
 		struct winsize ws;
@@ -371,13 +379,13 @@ int monitor_run(const char *root, json_t *st, const struct monitor_io *io, int *
 	err_w = out_w < 0 ? -1 : tee_start(&terr, io->err_fd, &log, "stderr");
 	if (err_w < 0)
 		goto fail;
-	struct idm_run_hooks hooks = { on_started, &sctx };
+	struct idm_run_hooks run_hooks = { on_started, &sctx };
 	/* the relay forwards SIGHUP while it runs; a tee's late hang-up
 	 * (after the relay) is then ignored, not fatal, until both are joined */
 	hup_ignored = true;
 	sigaction(SIGHUP, &(struct sigaction){ .sa_handler = SIG_IGN }, &old_hup);
 	idm_forward_signals(true);
-	rc = idm_run_process_ex(conn, &start, io->in_fd, out_w, err_w, tty, &code, &hooks);
+	rc = idm_run_process_ex(conn, &start, io->in_fd, out_w, err_w, tty, &code, &run_hooks);
 	close(out_w);
 	close(err_w);
 	out_w = err_w = -1;
@@ -431,13 +439,11 @@ out:
 	ctr_net_teardown(root, &net);
 	if (hup_ignored)
 		sigaction(SIGHUP, &old_hup, NULL);
-	free(argv);
-	free(env);
 	free(hosts);
 	ctr_log_close(&log);
 	unlink(sock);
 	rmdir(rundir);
-	if (json_is_true(json_object_get(cfg, "rm")))
+	if (cfg->rm)
 		ctr_remove(root, id);
 	return code;
 }

@@ -17,9 +17,9 @@ static bool is_bind(json_t *m)
 	return !strcmp(json_string_value(json_object_get(m, "type")) ?: "", "bind");
 }
 
-char **mounts_vmm_args(json_t *cfg)
+char **mounts_vmm_args(json_t *mounts)
 {
-	json_t *mounts = json_object_get(cfg, "mounts"), *m;
+	json_t *m;
 	size_t i, n = 0, nbind = 0;
 	char **args;
 
@@ -56,9 +56,9 @@ void mounts_free_args(char **args)
 	free(args);
 }
 
-int mounts_apply(struct idm_conn *c, json_t *cfg)
+int mounts_apply(struct idm_conn *c, json_t *mounts)
 {
-	json_t *mounts = json_object_get(cfg, "mounts"), *m;
+	json_t *m;
 	size_t i, nbind = 0;
 
 	json_array_foreach(mounts, i, m) {

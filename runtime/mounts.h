@@ -7,11 +7,12 @@
 #include <jansson.h>
 #include "idm/client.h"
 
-/* zone-vmm arguments ("--fs", "TAG=HOSTPATH[,ro]", ...) for cfg's host
- * paths, as a NULL-terminated array (mounts_free_args), or NULL (zerr). */
-char **mounts_vmm_args(json_t *cfg);
+/* zone-vmm arguments ("--fs", "TAG=HOSTPATH[,ro]", ...) for the host
+ * paths of mounts (the config's "mounts" array; NULL: none), as a
+ * NULL-terminated array (mounts_free_args), or NULL (zerr). */
+char **mounts_vmm_args(json_t *mounts);
 void mounts_free_args(char **args);
 /* Send one IDM MOUNT per mount, in the order given. */
-int mounts_apply(struct idm_conn *c, json_t *cfg);
+int mounts_apply(struct idm_conn *c, json_t *mounts);
 
 #endif

@@ -208,16 +208,19 @@ static int publish_ports(struct ctr_net *cn, json_t *publish)
 	return r;
 }
 
-int ctr_net_setup(const char *root, json_t *st, struct ctr_net *cn)
+int ctr_net_setup(const char *root, struct ctr_state *st, struct ctr_net *cn)
 {
-	json_t *cfg = json_object_get(json_object_get(st, "config"), "net"), *net = NULL;
-	const char *network = cfg ? jstr(cfg, "network") : NET_DEFAULT;
+	json_t *cfg = st->config.net, *net = NULL;
+	/* no net section: zone-runc (no network yet), --network none semantics */
+	const char *network = !cfg ? NET_NONE
+			      : json_object_get(cfg, "network") ? jstr(cfg, "network")
+								 : NET_DEFAULT;
 	struct inet_prefix ip;
 	int lock = -1, fd = -1;
 
 	memset(cn, 0, sizeof(*cn));
 	cn->tap_fd = -1;
-	snprintf(cn->id, sizeof(cn->id), "%s", jstr(st, "id"));
+	snprintf(cn->id, sizeof(cn->id), "%s", st->id ? st->id : "");
 	if (!strcmp(network, NET_NONE))
 		return 0;
 	snprintf(cn->network, sizeof(cn->network), "%s", network);
@@ -258,10 +261,12 @@ int ctr_net_setup(const char *root, json_t *st, struct ctr_net *cn)
 	close(lock);
 	char mac[18];
 	mac_str(cn->mac, mac);
-	json_object_set_new(st, "network",
-			    json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "name", cn->network, "ip",
-				      cn->ip, "cidr", cn->cidr, "gateway", cn->gateway, "mac", mac,
-				      "tap", cn->tap));
+	ctr_set(&st->network.name, cn->network);
+	ctr_set(&st->network.ip, cn->ip);
+	ctr_set(&st->network.cidr, cn->cidr);
+	ctr_set(&st->network.gateway, cn->gateway);
+	ctr_set(&st->network.mac, mac);
+	ctr_set(&st->network.tap, cn->tap);
 	json_decref(net);
 	return 0;
 fail:
@@ -306,10 +311,11 @@ void ctr_net_netconf(struct ctr_net *cn, struct idm_netconf *nc, char **addrs)
 				    .gateway4 = cn->gateway };
 }
 
-int ctr_net_etc_files(json_t *cfg, const struct ctr_net *cn, char **hosts, char **resolv)
+int ctr_net_etc_files(const struct ctr_config *cfg, const struct ctr_net *cn, char **hosts,
+		      char **resolv)
 {
-	json_t *net = json_object_get(cfg, "net"), *dns = json_object_get(net, "dns"), *e;
-	const char *hostname = jstr(cfg, "hostname"), *servers[NET_MAX_FLAGS];
+	json_t *net = cfg->net, *dns = json_object_get(net, "dns"), *e;
+	const char *hostname = cfg->hostname ? cfg->hostname : "", *servers[NET_MAX_FLAGS];
 	char *buf = NULL;
 	size_t len = 0, i;
 	int n = 0;

@@ -12,6 +12,9 @@
 #include <stdint.h>
 #include "idm/messages.h"
 
+struct ctr_state;
+struct ctr_config;
+
 struct ctr_net {
 	bool enabled; /* false: --network none (loopback only) */
 	char id[65];
@@ -34,10 +37,12 @@ int net_host_remove(json_t *net);
 /* Delete rules and leases whose monitor is gone.  Takes the network lock. */
 int net_sweep(const char *root);
 
-/* For the monitor: the container's network ("net" in its config), its
- * lease, TAP (attached to the bridge, up) and published ports.  Records
- * "network" in st.  cn->tap_fd is for zone-vmm (--net fd=N). */
-int ctr_net_setup(const char *root, json_t *st, struct ctr_net *cn);
+/* For the monitor: the container's network (st->config.net), its lease,
+ * TAP (attached to the bridge, up) and published ports.  Records it in
+ * st->network.  A config without a net section (zone-runc) gets none:
+ * loopback only, as --network none.  cn->tap_fd is for zone-vmm
+ * (--net fd=N). */
+int ctr_net_setup(const char *root, struct ctr_state *st, struct ctr_net *cn);
 /* zone-vmm's --net argument ("fd=N,mac=MAC"), or "" without a network. */
 void ctr_net_vmm_arg(const struct ctr_net *cn, char *buf, size_t len);
 /* Close the monitor's copy of the TAP once zone-vmm holds it. */
@@ -45,7 +50,8 @@ void ctr_net_vmm_started(struct ctr_net *cn);
 /* The NETCONF for the zone's eth0 (addrs points into cn). */
 void ctr_net_netconf(struct ctr_net *cn, struct idm_netconf *nc, char **addrs);
 /* /etc/hosts and /etc/resolv.conf contents (malloc'd). */
-int ctr_net_etc_files(json_t *cfg, const struct ctr_net *cn, char **hosts, char **resolv);
+int ctr_net_etc_files(const struct ctr_config *cfg, const struct ctr_net *cn, char **hosts,
+		      char **resolv);
 /* Undo ctr_net_setup: rules, lease, TAP fd. */
 void ctr_net_teardown(const char *root, struct ctr_net *cn);
 

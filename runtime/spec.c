@@ -1,6 +1,7 @@
 #include "runtime/spec.h"
 #include "common/util.h"
 #include "common/zerr.h"
+#include "runtime/state.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -110,9 +111,26 @@ static json_t *string_array(json_t *a)
 	return out;
 }
 
-int spec_build(const struct run_flags *f, json_t *ic, const char *id, json_t **out)
+/* A JSON array of strings as a NULL-terminated vector. */
+static char **json_strv(json_t *a)
 {
-	json_t *argv = json_array(), *env, *cfg;
+	size_t n = json_array_size(a), i;
+	char **v = calloc(n + 1, sizeof(*v));
+	json_t *e;
+
+	if (!v)
+		return NULL;
+	json_array_foreach(a, i, e)
+		if (!(v[i] = strdup(json_string_value(e)))) {
+			strv_free(v);
+			return NULL;
+		}
+	return v;
+}
+
+int spec_build(const struct run_flags *f, json_t *ic, const char *id, struct ctr_config *out)
+{
+	json_t *argv = json_array(), *env;
 	const char *cwd, *user, *stop;
 	char hostname[16];
 	int stop_sig;
@@ -176,15 +194,25 @@ int spec_build(const struct run_flags *f, json_t *ic, const char *id, json_t **o
 	if (stop_sig < 0)
 		stop_sig = SIGTERM;
 
-	cfg = json_pack("{s:o, s:o, s:s, s:s, s:b, s:b, s:s, s:i, s:I, s:b, s:b, s:i}",
-			"argv", argv, "env", env, "cwd", cwd, "user", user, "tty", f->tty,
-			"interactive", f->interactive, "hostname",
-			f->hostname ? f->hostname : hostname, "cpus", (int)f->cpus, "memory",
-			(json_int_t)f->memory, "read_only", f->read_only, "rm", f->rm,
-			"stop_signal", stop_sig);
-	if (!cfg)
+	memset(out, 0, sizeof(*out));
+	out->argv = json_strv(argv);
+	out->env = json_strv(env);
+	out->cwd = strdup(cwd);
+	out->user = strdup(user);
+	out->hostname = strdup(f->hostname ? f->hostname : hostname);
+	out->tty = f->tty;
+	out->interactive = f->interactive;
+	out->cpus = f->cpus;
+	out->memory = f->memory;
+	out->read_only = f->read_only;
+	out->rm = f->rm;
+	out->stop_signal = stop_sig;
+	json_decref(argv);
+	json_decref(env);
+	if (!out->argv || !out->env || !out->cwd || !out->user || !out->hostname) {
+		ctr_config_free(out);
 		return zerr(ENOMEM, "container config");
-	*out = cfg;
+	}
 	return 0;
 fail:
 	json_decref(argv);

@@ -27,10 +27,12 @@ struct run_flags {
 /* Parse a signal name or number ("SIGTERM", "TERM", "15"); -1 if bad. */
 int parse_signal(const char *s);
 
-/* Build the container's "config" object: argv, env, cwd, user, tty,
- * interactive, hostname, cpus, memory, read_only, rm, stop_signal.
- * image_config is the image's config section (may be NULL). */
+struct ctr_config;
+
+/* Build the container's config: argv, env, cwd, user, tty, interactive,
+ * hostname, cpus, memory, read_only, rm, stop_signal.  image_config is
+ * the image's config section (may be NULL). */
 int spec_build(const struct run_flags *f, json_t *image_config, const char *id,
-	       json_t **out);
+	       struct ctr_config *out);
 
 #endif

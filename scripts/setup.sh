@@ -7,12 +7,12 @@ PKGS=(
 	build-essential clang pkg-config libclang-rt-14-dev
 	libseccomp-dev libarchive-dev libjansson-dev libcap-dev libzstd-dev libssl-dev
 	busybox-static cpio erofs-utils squashfs-tools e2fsprogs zstd
-	util-linux strace jq
+	util-linux strace jq python3
 	# virtio-fs back end (virtiofsd) and bench/fs
 	qemu-system-common fio
 	qemu-system-x86 ccache
 	libcurl4-openssl-dev docker-registry apache2-utils openssl python3-jwt python3-cryptography
-	runc crun podman skopeo umoci buildah debootstrap hyperfine
+	runc crun podman skopeo umoci buildah debootstrap hyperfine containerd
 	nftables iproute2 curl wrk iperf3 redis-tools
 )
 

@@ -20,7 +20,7 @@ static const char *str(json_t *m, const char *k)
 
 int main(void)
 {
-	json_t *ms = json_array(), *m, *cfg;
+	json_t *ms = json_array(), *m;
 	char arg[512], file[300];
 	char **args;
 
@@ -52,15 +52,13 @@ int main(void)
 	CHECK(json_is_false(json_object_get(m, "noexec")) && json_is_true(json_object_get(m, "nosuid")),
 	      "--tmpfs: exec given, nosuid by default");
 
-	cfg = json_pack("{s:O}", "mounts", ms);
-	args = mounts_vmm_args(cfg);
+	args = mounts_vmm_args(ms);
 	snprintf(arg, sizeof(arg), "zv0=%s,ro", dir);
 	CHECK(args && !strcmp(args[0], "--fs") && !strcmp(args[1], arg) &&
 		      !strcmp(args[2], "--fs") && !strncmp(args[3], "zv1=", 4) &&
 		      !strstr(args[3], ",ro") && args[4] == NULL,
 	      "one zone-vmm --fs per host path, tags in order, tmpfs needs none");
 	mounts_free_args(args);
-	json_decref(cfg);
 
 	snprintf(arg, sizeof(arg), "%s:/opts:rw,suid,noexec,Z", dir);
 	CHECK(mount_flag_volume(ms, arg) == 0, "-v with podman's options accepted");

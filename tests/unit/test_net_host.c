@@ -11,6 +11,7 @@
 #include "runtime/net_store.h"
 #include "runtime/nft.h"
 #include "runtime/resolv.h"
+#include "runtime/state.h"
 #include "devices/net_hdr.h"
 #include "common/rtnl.h"
 #include "common/zerr.h"
@@ -54,10 +55,25 @@ static bool lease_exists(const char *net, const char *ip)
 	return access(path, F_OK) == 0;
 }
 
-static json_t *container(const char *id, const char *network, json_t *publish)
+/* A container's state as zone run writes it: hostname web, the "net"
+ * section net_spec_build makes. */
+static struct ctr_state *container(const char *id, const char *network, json_t *publish)
 {
-	return json_pack("{s:s, s:{s:s, s:{s:s, s:o, s:[], s:[]}}}", "id", id, "config", "hostname",
-			 "web", "net", "network", network, "publish", publish, "dns", "add_hosts");
+	struct ctr_state *st = calloc(1, sizeof(*st));
+
+	if (!st)
+		abort();
+	ctr_set(&st->id, id);
+	ctr_set(&st->config.hostname, "web");
+	st->config.net = json_pack("{s:s, s:o, s:[], s:[]}", "network", network, "publish", publish,
+				   "dns", "add_hosts");
+	return st;
+}
+
+static void container_free(struct ctr_state *st)
+{
+	ctr_state_free(st);
+	free(st);
 }
 
 /* ---- pure parts ---- */
@@ -256,7 +272,7 @@ static void test_container(void)
 	json_t *pub = json_pack("[{s:s, s:i, s:i, s:s}, {s:s, s:i, s:i, s:s}]", "host_ip",
 				"127.0.0.1", "host_port", 18080, "port", 80, "proto", "tcp", "host_ip",
 				"", "host_port", 15353, "port", 53, "proto", "udp");
-	json_t *st = container("c0ffee0000000000000000000000000000000000000000000000000000000001",
+	struct ctr_state *st = container("c0ffee0000000000000000000000000000000000000000000000000000000001",
 			       NET_DEFAULT, pub);
 	struct ctr_net cn;
 	uint8_t frame[2048];
@@ -271,6 +287,9 @@ static void test_container(void)
 		      !strcmp(cn.cidr, "10.89.0.2/16"),
 	      "setup: 10.89.0.0/16 (10.88/16 is routed here), first address, gateway .1");
 	CHECK(lease_exists(NET_DEFAULT, cn.ip), "setup: the address is leased");
+	CHECK(st->network.name && !strcmp(st->network.name, NET_DEFAULT) && st->network.ip &&
+		      !strcmp(st->network.ip, cn.ip) && st->network.tap && !strcmp(st->network.tap, cn.tap),
+	      "setup: the state records the network, address and TAP");
 	CHECK(if_nametoindex(cn.tap) && if_nametoindex("zone0"), "setup: TAP and bridge zone0 exist");
 	CHECK(nft_text_has("tcp dport 18080 dnat ip to 10.89.0.2:80") &&
 		      nft_text_has("udp dport 15353 dnat ip to 10.89.0.2:53"),
@@ -280,7 +299,7 @@ static void test_container(void)
 	CHECK(!strncmp(vmm_arg, "fd=", 3) && strstr(vmm_arg, ",mac=02:5a:0a:59:00:02"),
 	      "setup: zone-vmm gets the TAP fd and a MAC from the address");
 	char *hosts, *resolv;
-	CHECK(ctr_net_etc_files(json_object_get(st, "config"), &cn, &hosts, &resolv) == 0 &&
+	CHECK(ctr_net_etc_files(&st->config, &cn, &hosts, &resolv) == 0 &&
 		      strstr(hosts, "10.89.0.2\tweb") && strstr(resolv, "nameserver"),
 	      "etc: /etc/hosts names the container by its address");
 	free(hosts);
@@ -341,14 +360,14 @@ static void test_container(void)
 	usleep(100000);
 	CHECK(!if_nametoindex(cn.tap), "teardown: the TAP is gone with its last descriptor");
 	CHECK(nft_text_has("net:zone"), "teardown: the network's own rules stay");
-	json_decref(st);
+	container_free(st);
 }
 
 /* Two containers on one network: a frame from one TAP reaches the other
  * through the bridge (what their zones' traffic to each other rides on). */
 static void test_two_containers(void)
 {
-	json_t *a = container("aa00000000000000000000000000000000000000000000000000000000000007",
+	struct ctr_state *a = container("aa00000000000000000000000000000000000000000000000000000000000007",
 			      NET_DEFAULT, json_array()),
 	       *b = container("bb00000000000000000000000000000000000000000000000000000000000008",
 			      NET_DEFAULT, json_array());
@@ -368,8 +387,8 @@ static void test_two_containers(void)
 	      "two containers: a frame from one reaches the other over the bridge");
 	ctr_net_teardown(root, &ca);
 	ctr_net_teardown(root, &cb);
-	json_decref(a);
-	json_decref(b);
+	container_free(a);
+	container_free(b);
 }
 
 static void test_killed_monitor(void)
@@ -383,7 +402,7 @@ static void test_killed_monitor(void)
 	pid = fork();
 	if (pid == 0) {
 		struct ctr_net cn;
-		json_t *st = container("dead000000000000000000000000000000000000000000000000000000000002",
+		struct ctr_state *st = container("dead000000000000000000000000000000000000000000000000000000000002",
 				       NET_DEFAULT,
 				       json_pack("[{s:s, s:i, s:i, s:s}]", "host_ip", "", "host_port",
 						 18081, "port", 80, "proto", "tcp"));
@@ -410,17 +429,18 @@ static void test_killed_monitor(void)
 
 	/* the next container gets the dead lease's address */
 	struct ctr_net cn;
-	json_t *st = container("beef000000000000000000000000000000000000000000000000000000000003",
+	struct ctr_state *st = container("beef000000000000000000000000000000000000000000000000000000000003",
 			       NET_DEFAULT, json_array());
 	CHECK(ctr_net_setup(root, st, &cn) == 0 && !strcmp(cn.ip, ip),
 	      "killed: its address is free again");
 	ctr_net_teardown(root, &cn);
-	json_decref(st);
+	container_free(st);
 }
 
 static void test_networks(void)
 {
-	json_t *net, *st;
+	json_t *net;
+	struct ctr_state *st;
 	struct ctr_net cn;
 
 	CHECK(net_create(root, "back", "192.168.77.0/24", false, &net) == 0 && net_host_ensure(net) == 0,
@@ -438,17 +458,17 @@ static void test_networks(void)
 	      "network: a container on it gets 192.168.77.2 on bridge zbr1");
 	CHECK(lease_count_live(root, "back") == 1, "network: in use while the container runs");
 	ctr_net_teardown(root, &cn);
-	json_decref(st);
+	container_free(st);
 	st = container("ab00000000000000000000000000000000000000000000000000000000000005", "nope",
 		       json_array());
 	CHECK(ctr_net_setup(root, st, &cn) < 0 && strstr(zerr_msg(), "nope"),
 	      "network: an unknown network is refused");
-	json_decref(st);
+	container_free(st);
 	st = container("ab00000000000000000000000000000000000000000000000000000000000006", "none",
 		       json_array());
 	CHECK(ctr_net_setup(root, st, &cn) == 0 && !cn.enabled && cn.tap_fd < 0,
 	      "network none: no TAP, loopback only");
-	json_decref(st);
+	container_free(st);
 	CHECK(net_host_remove(net) == 0 && net_delete(root, "back") == 0 && !if_nametoindex("zbr1") &&
 		      !nft_text_has("net:back"),
 	      "network: rm removes bridge and rules");
