@@ -4,8 +4,8 @@
 # equals the pushed image, TLS with a private CA, Basic and Bearer auth,
 # zone login/logout, faults injected by a proxy (bad digest, truncation,
 # oversized or non-JSON manifest, stall, cut-and-resume, 503, redirect),
-# SIGKILL during a pull; and, last (needs /dev/kvm), zone run of a pulled
-# image.  Images are built from local files: no network.
+# SIGKILL during a pull (zone run of a pulled image: pull-run.sh).  Images
+# are built from local files: no network.
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/lib-images.sh"
 source "$(dirname "$0")/lib-registry.sh"
@@ -291,11 +291,3 @@ one_line_error "run --pull=never" "$T_TMP/err" "no image named"
 check "run --pull=missing from a dead registry fails" bash -c "! '$ZONE' --root '$T_TMP/run' run --tls-verify=false '$dead/app:1' true 2>'$T_TMP/err'"
 one_line_error "run --pull=missing, dead registry" "$T_TMP/err" "no image .* in the store: pull"
 
-# --- zone run of a pulled image (boots a zone: needs /dev/kvm)
-need "/dev/kvm (KVM or KVM-PVM)" test -w /dev/kvm
-need "build/zone-vmm and build/zone-initrd.img (make)" test -x "$BUILD/zone-vmm" -a -f "$BUILD/zone-initrd.img"
-check "push: demo image (busybox)" push "$BUILD/demo-image" "$R/demo:v1"
-out=$(zi run --rm --tls-verify=false "$X/demo:v1" /bin/echo hello from a pulled image 2>&1)
-expect_eq "run --pull=missing pulls and runs" "hello from a pulled image" "$out"
-out=$(zi run --rm --pull=always --tls-verify=false "$X/demo:v1" /bin/sh -c 'echo $((6 * 7))' 2>&1)
-expect_eq "run --pull=always" "42" "$out"
