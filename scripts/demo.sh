@@ -3,6 +3,11 @@
 # default store when it is missing, then runs it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+if [ ! -w /dev/kvm ] && [ -z "${KVM_BOX:-}" ]; then
+	echo "(no usable /dev/kvm here: the demo runs in the KVM box, a software-emulated"
+	echo " VM with a real /dev/kvm; see tests/kvm-box/box.sh.  Slow, but real.)"
+	exec bash tests/kvm-box/box.sh -- bash scripts/demo.sh
+fi
 Z=build/zone
 if ! $Z image inspect demo >/dev/null 2>&1; then
 	echo "+ $Z image import build/demo-image --name demo"

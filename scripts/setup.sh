@@ -15,6 +15,11 @@ PKGS=(
 	runc crun podman skopeo umoci buildah debootstrap hyperfine containerd
 	nftables iproute2 curl wrk iperf3 redis-tools
 )
+# Without a usable /dev/kvm, the tests that boot zones run in the KVM box
+# (tests/kvm-box): a Debian kernel with kvm_amd under QEMU's emulated SVM.
+if [ ! -w /dev/kvm ]; then
+	PKGS+=(linux-image-amd64 kmod)
+fi
 
 missing=()
 for p in "${PKGS[@]}"; do

@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# box.sh [--timeout SECS] -- CMD [ARGS...]
+#
+# Runs CMD inside a "KVM box": a Debian Linux VM under QEMU's TCG (pure
+# software emulation) whose emulated CPU has AMD SVM, so its own kernel
+# (Debian's linux-image-amd64, kvm_amd) offers a real /dev/kvm.  CMD sees
+# this machine's whole file tree (9p, read-write) with private /tmp, /run,
+# /dev, /proc, /sys, cgroups and network, and boots its zones with zone-vmm
+# on that /dev/kvm: a real KVM VM, the real guest kernel, real devices, only
+# slower (software emulation throughout).
+#
+# For machines without a usable /dev/kvm (a host kernel that is itself a
+# KVM-PVM guest does not bind kvm_pvm).  Exits with CMD's status; CMD's
+# stdout and stderr come out on stdout.  The box's kernel log is kept in
+# $KVM_BOX_LOG (default build/kvm-box/console.log) for debugging.
+set -euo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+OUT=$ROOT/build/kvm-box
+timeout=${KVM_BOX_TIMEOUT:-1800}
+mem=${KVM_BOX_MEM:-8G}
+
+die() { echo "kvm-box: $*" >&2; exit 125; }
+
+while [ $# -gt 0 ]; do
+	case $1 in
+	--timeout) timeout=$2; shift 2 ;;
+	--) shift; break ;;
+	*) die "unknown option '$1' (usage: box.sh [--timeout SECS] -- CMD [ARGS...])" ;;
+	esac
+done
+[ $# -gt 0 ] || die "no command (usage: box.sh [--timeout SECS] -- CMD [ARGS...])"
+
+command -v qemu-system-x86_64 >/dev/null || die "missing: qemu-system-x86_64 (apt-get install qemu-system-x86)"
+command -v cpio >/dev/null || die "missing: cpio"
+[ -x /bin/busybox ] || die "missing: /bin/busybox (apt-get install busybox-static)"
+
+# The newest Debian kernel whose modules are installed.
+kver=
+for v in /boot/vmlinuz-*; do
+	v=${v#/boot/vmlinuz-}
+	[ -d "/lib/modules/$v" ] && kver=$v
+done
+[ -n "$kver" ] || die "missing: a Debian kernel for the box (apt-get install linux-image-amd64)"
+command -v modprobe >/dev/null || die "missing: modprobe (apt-get install kmod)"
+
+# The box's initramfs: busybox, the modules that mount the 9p root, and
+# the init script.  Rebuilt when the kernel or the script changes.
+mkdir -p "$OUT"
+initrd=$OUT/initrd-$kver.gz
+if [ ! -f "$initrd" ] || [ "$HERE/init" -nt "$initrd" ]; then
+	stage=$(mktemp -d)
+	trap 'rm -rf "$stage"' EXIT
+	mkdir -p "$stage"/{bin,sbin,mod,proc,sys,dev,newroot}
+	cp /bin/busybox "$stage/bin/"
+	cp "$HERE/init" "$stage/init"
+	: >"$stage/mod/order"
+	for m in virtio_pci 9pnet_virtio 9p; do
+		modprobe -S "$kver" --show-depends "$m" | awk '$1 == "insmod" { print $2 }'
+	done | awk '!seen[$0]++' | while read -r f; do
+		case $f in
+		*.ko) cp "$f" "$stage/mod/" ;;
+		*.ko.xz) xz -dc "$f" >"$stage/mod/$(basename "$f" .xz)"; f=${f%.xz} ;;
+		*.ko.zst) zstd -qdc "$f" >"$stage/mod/$(basename "$f" .zst)"; f=${f%.zst} ;;
+		*) die "unexpected module file $f" ;;
+		esac
+		basename "$f" >>"$stage/mod/order"
+	done
+	(cd "$stage" && find . | cpio -o -H newc --quiet | gzip -1) >"$initrd.tmp"
+	mv "$initrd.tmp" "$initrd"
+	rm -rf "$stage"
+	trap - EXIT
+fi
+
+# The exchange directory: the command, its environment and its exit status.
+# It lives in the project tree, which the box sees at the same path.
+xdir=$(mktemp -d "$OUT/run.XXXXXX")
+trap 'rm -rf "$xdir"' EXIT
+cp "$HERE/stage2.sh" "$xdir/stage2.sh"
+printf '%q ' "$@" >"$xdir/cmd"
+{
+	printf 'cd %q\n' "$PWD"
+	for v in PATH CI FUZZ_SECONDS HOME LANG ZONE_KERNEL ZONE_INITRD ZONE_VMM ZONE_KERNEL_PREBUILT; do
+		[ -n "${!v+x}" ] && printf 'export %s=%q\n' "$v" "${!v}"
+	done
+	echo 'export KVM_BOX=1'
+} >"$xdir/env"
+
+cpus=$(nproc)
+[ "$cpus" -gt 4 ] && cpus=4
+log=${KVM_BOX_LOG:-$OUT/console.log}
+# ttyS0: the box's kernel log (a file); ttyS1: the command's output (stdout).
+timeout --kill-after=10 "$timeout" qemu-system-x86_64 \
+	-accel tcg,thread=multi -cpu max,+svm -smp "$cpus" -m "$mem" \
+	-display none -vga none -nodefaults -no-reboot \
+	-kernel "/boot/vmlinuz-$kver" -initrd "$initrd" \
+	-append "console=ttyS0 loglevel=4 panic=-1 kvmbox.x=$xdir kvmbox.k=$kver" \
+	-virtfs "local,path=/,mount_tag=hostroot,security_model=passthrough,multidevs=remap,id=hostroot" \
+	-serial "file:$log" -chardev stdio,id=out,signal=off -serial chardev:out \
+	</dev/null || true
+if [ ! -f "$xdir/rc" ]; then
+	echo "kvm-box: the box ended without the command's exit status (timeout ${timeout}s or a crash; see $log)"
+	exit 124
+fi
+exit "$(cat "$xdir/rc")"

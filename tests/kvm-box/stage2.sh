@@ -1,0 +1,49 @@
+#!/bin/bash
+# The KVM box's second stage: PID 1 on the host's tree (9p).  Give the box
+# its own /proc, /sys, /dev, cgroups, /tmp, /run and state directories,
+# load KVM, run the command with its output on ttyS1, record its status in
+# the exchange directory, power off.
+x=$(dirname "$(readlink -f "$0")")
+set +e
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mount -t devtmpfs dev /dev
+mkdir -p /dev/pts /dev/shm
+mount -t devpts -o newinstance,ptmxmode=0666 devpts /dev/pts
+mount -t tmpfs -o mode=1777 shm /dev/shm
+mount -t cgroup2 cgroup2 /sys/fs/cgroup
+mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
+# Private writable trees: the box must not change the host's state, and
+# overlay/podman storage cannot live on 9p.
+for d in /tmp /var/tmp /run /var/lib/zone /var/lib/containers /var/lib/containerd /var/lib/cni /var/lib/docker-registry /etc/cni/net.d /root/.local /root/.config /var/cache/containers; do
+	[ -d "$d" ] || continue
+	mount -t tmpfs -o mode=0755 box "$d"
+done
+chmod 1777 /tmp /var/tmp
+mkdir -p /run/lock
+echo /sbin/modprobe >/proc/sys/kernel/modprobe
+k=$(sed -n 's/.*kvmbox\.k=\([^ ]*\).*/\1/p' /proc/cmdline)
+modprobe kvm_amd 2>/dev/null || modprobe kvm_intel 2>/dev/null
+for m in tun veth bridge br_netfilter overlay loop erofs fuse nf_tables vhost_vsock; do
+	modprobe "$m" 2>/dev/null
+done
+ip link set lo up
+hostname kvm-box
+# Enable every cgroup controller for the children (podman, containerd).
+for c in $(cat /sys/fs/cgroup/cgroup.controllers); do
+	echo "+$c" >/sys/fs/cgroup/cgroup.subtree_control 2>/dev/null
+done
+stty -F /dev/ttyS1 raw -echo 2>/dev/null
+(
+	. "$x/env"
+	eval "exec $(cat "$x/cmd")"
+) </dev/null >/dev/ttyS1 2>&1 &
+cmd=$!
+# As PID 1, reap every orphan while the command runs.
+while kill -0 "$cmd" 2>/dev/null; do
+	wait "$cmd"
+	rc=$?
+done
+echo "$rc" >"$x/rc"
+sync
+/bin/busybox poweroff -f
