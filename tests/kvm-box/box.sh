@@ -80,7 +80,10 @@ cp "$HERE/stage2.sh" "$xdir/stage2.sh"
 printf '%q ' "$@" >"$xdir/cmd"
 {
 	printf 'cd %q\n' "$PWD"
-	for v in PATH CI FUZZ_SECONDS HOME LANG ZONE_KERNEL ZONE_INITRD ZONE_VMM ZONE_KERNEL_PREBUILT; do
+	# Debian's own tools first: a wrapper such as pyenv's python3 shim costs
+	# seconds per call under emulation.
+	printf 'export PATH=%q\n' "/usr/local/sbin:/usr/sbin:/usr/bin:/sbin:/bin:$PATH"
+	for v in CI FUZZ_SECONDS HOME LANG ZONE_KERNEL ZONE_INITRD ZONE_VMM ZONE_KERNEL_PREBUILT; do
 		[ -n "${!v+x}" ] && printf 'export %s=%q\n' "$v" "${!v}"
 	done
 	echo 'export KVM_BOX=1'
