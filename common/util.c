@@ -4,6 +4,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -94,6 +95,53 @@ ssize_t read_all(int fd, void *buf, size_t len)
 		done += n;
 	}
 	return done;
+}
+
+int write_file_atomic(const char *path, const void *buf, size_t len, mode_t mode)
+{
+	size_t n = strlen(path);
+	char *tmp = malloc(n + 12), *slash;
+	int fd, dfd, e;
+
+	if (!tmp)
+		return zerr(ENOMEM, "write %s", path);
+	memcpy(tmp, path, n);
+	memcpy(tmp + n, ".tmpXXXXXX", 11);
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0) {
+		e = errno;
+		free(tmp);
+		return zerr(e, "create a temporary file for %s", path);
+	}
+	if (fchmod(fd, mode) < 0 || write_all(fd, buf, len) < 0 || fsync(fd) < 0) {
+		e = errno;
+		close(fd);
+		goto fail;
+	}
+	if (close(fd) < 0 || rename(tmp, path) < 0) {
+		e = errno;
+		goto fail;
+	}
+	free(tmp);
+	/* the rename itself is durable once the directory is synced */
+	slash = strrchr(path, '/');
+	if (slash == path)
+		dfd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	else if (slash) {
+		char *dir = strndup(path, (size_t)(slash - path));
+		dfd = dir ? open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+		free(dir);
+	} else
+		dfd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd >= 0) {
+		fsync(dfd);
+		close(dfd);
+	}
+	return 0;
+fail:
+	unlink(tmp);
+	free(tmp);
+	return zerr(e, "write %s", path);
 }
 
 int read_file(const char *path, size_t max, uint8_t **out, size_t *len)

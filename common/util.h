@@ -12,6 +12,9 @@ int parse_size(const char *s, uint64_t *out);
 int parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 ssize_t write_all(int fd, const void *buf, size_t len);
 ssize_t read_all(int fd, void *buf, size_t len);
+/* Replace path with buf atomically: a temp file beside it, fsync, rename,
+ * fsync of the directory.  A crash leaves the old file or the new one. */
+int write_file_atomic(const char *path, const void *buf, size_t len, mode_t mode);
 /* Read a whole file (at most max bytes) into a malloc'd buffer. */
 int read_file(const char *path, size_t max, uint8_t **out, size_t *len);
 

@@ -186,42 +186,20 @@ static int mkdir_parents(char *dir)
 	return mkdir(dir, 0700) == 0 || errno == EEXIST ? 0 : zerr(errno, "mkdir %s", dir);
 }
 
-/* temp + fsync + rename, mode 0600 */
+/* mode 0600: the file holds credentials */
 static int save(const char *path, json_t *j)
 {
-	z_autofree char *dir = strdup(path), *tmp = NULL, *text = NULL;
-	int fd, dfd;
+	z_autofree char *dir = strdup(path), *text = NULL, *line = NULL;
 
-	if (!dir || asprintf(&tmp, "%s.tmpXXXXXX", path) < 0)
+	if (!dir)
 		return zerr(ENOMEM, "auth");
 	text = json_dumps(j, JSON_INDENT(1));
-	if (!text)
+	if (!text || asprintf(&line, "%s\n", text) < 0)
 		return zerr(ENOMEM, "auth");
 	*strrchr(dir, '/') = 0;
 	if (*dir && mkdir_parents(dir) < 0)
 		return -1;
-	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0)
-		return zerr(errno, "create %s", tmp);
-	if (fchmod(fd, 0600) < 0 || write_all(fd, text, strlen(text)) < 0 ||
-	    write_all(fd, "\n", 1) < 0 || fsync(fd) < 0) {
-		int e = errno;
-		close(fd);
-		unlink(tmp);
-		return zerr(e, "write %s", tmp);
-	}
-	close(fd);
-	if (rename(tmp, path) < 0) {
-		int e = errno;
-		unlink(tmp);
-		return zerr(e, "rename %s", path);
-	}
-	dfd = open(*dir ? dir : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd >= 0) {
-		fsync(dfd);
-		close(dfd);
-	}
-	return 0;
+	return write_file_atomic(path, line, strlen(line), 0600);
 }
 
 int auth_store(const char *host, const char *user, const char *pass)

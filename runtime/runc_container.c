@@ -72,27 +72,10 @@ json_t *runc_state_json(const struct ctr_state *st)
 
 int runc_write_pid_file(const char *path, pid_t pid)
 {
-	char tmp[4200], buf[32];
-	int fd, n = snprintf(buf, sizeof(buf), "%d", (int)pid);
+	char buf[32];
+	int n = snprintf(buf, sizeof(buf), "%d", (int)pid);
 
-	if (snprintf(tmp, sizeof(tmp), "%s.%d.tmp", path, (int)getpid()) >= (int)sizeof(tmp))
-		return zerr(ENAMETOOLONG, "pid file %s", path);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return zerr(errno, "open %s", tmp);
-	if (write_all(fd, buf, n) < 0 || fsync(fd) < 0) {
-		int e = errno;
-		close(fd);
-		unlink(tmp);
-		return zerr(e, "write %s", tmp);
-	}
-	close(fd);
-	if (rename(tmp, path) < 0) {
-		int e = errno;
-		unlink(tmp);
-		return zerr(e, "rename %s", path);
-	}
-	return 0;
+	return write_file_atomic(path, buf, (size_t)n, 0644);
 }
 
 bool runc_wait_gone(const struct ctr_state *st, long ms)

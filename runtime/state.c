@@ -516,32 +516,25 @@ fail:
 
 int ctr_save(const char *root, const struct ctr_state *st)
 {
-	char dir[4096], tmp[4200], path[4200];
+	char dir[4096], path[4200];
 	json_t *j;
-	char *text;
-	int fd, r;
+	char *text, *line = NULL;
+	int r;
 
 	if (!st->id || ctr_dir(root, st->id, dir, sizeof(dir)) < 0 || mkdirs(dir, 0700) < 0)
 		return -1;
 	snprintf(path, sizeof(path), "%s/state.json", dir);
-	snprintf(tmp, sizeof(tmp), "%s/.state.json.%d", dir, getpid());
 	j = ctr_state_to_json(st);
 	text = json_dumps(j, JSON_INDENT(2) | JSON_SORT_KEYS);
 	json_decref(j);
-	if (!text)
+	if (!text || asprintf(&line, "%s\n", text) < 0) {
+		free(text);
 		return zerr(ENOMEM, "state json");
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	r = fd < 0 || write_all(fd, text, strlen(text)) < 0 || write_all(fd, "\n", 1) < 0 ||
-	    fsync(fd) < 0;
-	if (fd >= 0)
-		close(fd);
-	free(text);
-	if (r || rename(tmp, path) < 0) {
-		int e = errno;
-		unlink(tmp);
-		return zerr(e, "writing %s", path);
 	}
-	return 0;
+	r = write_file_atomic(path, line, strlen(line), 0600);
+	free(text);
+	free(line);
+	return r;
 }
 
 int ctr_load(const char *root, const char *id, struct ctr_state *st)

@@ -65,7 +65,7 @@ int main(int argc, char **argv)
 					    "mnt", NULL };
 	const char *out = NULL, *init = NULL, *busybox = NULL;
 	struct cpio c = { 0 };
-	int opt, fd;
+	int opt;
 
 	static const struct option longopts[] = { { "init", required_argument, 0, 'i' },
 						  { "busybox", required_argument, 0, 'b' },
@@ -95,13 +95,8 @@ int main(int argc, char **argv)
 		goto fail;
 	if (cpio_finish(&c) < 0)
 		goto fail;
-	char tmp[4096];
-	snprintf(tmp, sizeof(tmp), "%s.tmp", out);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0 || write_all(fd, c.buf, c.len) < 0 || close(fd) < 0 || rename(tmp, out) < 0) {
-		zerr(errno, "writing %s", out);
+	if (write_file_atomic(out, c.buf, c.len, 0644) < 0)
 		goto fail;
-	}
 	cpio_free(&c);
 	return 0;
 fail:

@@ -1,5 +1,5 @@
 /* common/cpio.c (newc writer + cpio_validate) and common/util.c
- * (parse_size, parse_uint). */
+ * (parse_size, parse_uint, write_file_atomic). */
 #include "tests/unit/check.h"
 #include "common/cpio.h"
 #include "common/util.h"
@@ -9,7 +9,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 static uint32_t hexfield(const uint8_t *h, int i)
 {
@@ -261,8 +263,31 @@ static void test_parse(void)
 	CHECK(parse_uint(NULL, 0, 10, &v) == -1, "parse_uint(NULL) fails");
 }
 
+static void test_write_atomic(void)
+{
+	char dir[] = "/tmp/zone-util.XXXXXX", path[64], bad[96];
+	uint8_t *got = NULL;
+	size_t len = 0;
+	struct stat st;
+
+	CHECK(mkdtemp(dir) != NULL, "mkdtemp");
+	snprintf(path, sizeof(path), "%s/f", dir);
+	CHECK(write_file_atomic(path, "old", 3, 0600) == 0, "write_file_atomic creates");
+	CHECK(write_file_atomic(path, "new!", 4, 0640) == 0, "write_file_atomic replaces");
+	CHECK(read_file(path, 100, &got, &len) == 0 && len == 4 && memcmp(got, "new!", 4) == 0,
+	      "write_file_atomic: new content");
+	CHECK(stat(path, &st) == 0 && (st.st_mode & 07777) == 0640, "write_file_atomic: mode");
+	free(got);
+	snprintf(bad, sizeof(bad), "%s/missing/f", dir);
+	CHECK(write_file_atomic(bad, "x", 1, 0600) == -1 && zerr_errno() == ENOENT,
+	      "write_file_atomic: missing directory fails with ENOENT");
+	unlink(path);
+	CHECK(rmdir(dir) == 0, "write_file_atomic leaves no temporary file");
+}
+
 int main(void)
 {
+	test_write_atomic();
 	test_writer();
 	test_truncated();
 	test_concat_and_garbage();
