@@ -82,11 +82,12 @@ printf '%q ' "$@" >"$xdir/cmd"
 	printf 'cd %q\n' "$PWD"
 	# Debian's own tools first: a wrapper such as pyenv's python3 shim costs
 	# seconds per call under emulation.
-	printf 'export PATH=%q\n' "/usr/local/sbin:/usr/sbin:/usr/bin:/sbin:/bin:$PATH"
+	# (and a timeout(1) that stretches with ZONE_TEST_SLOW, see bin/timeout)
+	printf 'export PATH=%q\n' "$HERE/bin:/usr/local/sbin:/usr/sbin:/usr/bin:/sbin:/bin:$PATH"
 	for v in CI FUZZ_SECONDS HOME LANG ZONE_KERNEL ZONE_INITRD ZONE_VMM ZONE_KERNEL_PREBUILT; do
 		[ -n "${!v+x}" ] && printf 'export %s=%q\n' "$v" "${!v}"
 	done
-	echo 'export KVM_BOX=1'
+	echo "export KVM_BOX=1 ZONE_TEST_SLOW=${KVM_BOX_SLOW:-6}"
 } >"$xdir/env"
 
 cpus=$(nproc)
