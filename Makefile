@@ -83,8 +83,10 @@ $(BUILD)/mkinitrd: $(call obj,tools/mkinitrd.c) $(BUILD)/libzone.a
 	$(CC) $(CFLAGS) -o $@ $^ $(HOST_LIBS)
 
 INIT_OBJS := $(patsubst %.c,$(BUILD)/init-obj/%.o,$(INIT_SRCS) $(COMMON_SRCS) $(IDM_SRCS))
+# libseccomp: the container's seccomp filter (Debian's libseccomp-dev
+# ships libseccomp.a).
 $(BUILD)/zone-init: $(INIT_OBJS)
-	$(CC) -static -o $@ $^
+	$(CC) -static -o $@ $^ -lseccomp
 
 BUSYBOX := /bin/busybox
 $(BUILD)/zone-initrd.img: $(BUILD)/mkinitrd $(BUILD)/zone-init
