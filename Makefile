@@ -120,6 +120,11 @@ $(BUILD)/asan/tests/test_init_mounts: tests/unit/test_init_mounts.c $(IDM_SERVER
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ $(HOST_LIBS)
 
+# zone-init's masked paths, tested on the host in a private mount namespace.
+$(BUILD)/asan/tests/test_confine: tests/unit/test_confine.c init/masks.c $(BUILD)/asan/libzone.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ $(HOST_LIBS)
+
 # zone-init's network setup, tested on the host in a namespace of its own.
 $(BUILD)/asan/tests/test_init_net: tests/unit/test_init_net.c init/net.c $(BUILD)/asan/libzone.a
 	@mkdir -p $(dir $@)

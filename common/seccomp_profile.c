@@ -51,8 +51,9 @@
  *  personality   only PER_LINUX (0), UNAME26 (8), ADDR_NO_RANDOMIZE
  *                (0x20000), their union and the query 0xffffffff, as
  *                docker: any other bit is refused; the query is let
- *                through by a more precise SCMP_ACT_LOG rule (libseccomp
- *                2.5 cannot compare one argument twice in a rule)
+ *                through by an SCMP_ACT_LOG rule added before the others
+ *                (libseccomp 2.5 cannot compare one argument twice in a
+ *                rule, so "not in this set" takes several rules)
  *  sockets       socket(AF_VSOCK): a zone's vsock leads to the host
  *
  * ptrace, process_vm_readv/writev and kcmp stay allowed, as docker allows
@@ -94,6 +95,9 @@ static struct sc_rule default_rules[] = {
 
 	DENY("get_mempolicy"), DENY("set_mempolicy"), DENY("mbind"), DENY("move_pages"),
 
+	/* first: libseccomp checks a syscall's rules in the order they were
+	 * added, and 0xffffffff matches every bit rule below */
+	RULE1("personality", SC_LOG, 0, 0, SC_EQ, 0xffffffff, 0),
 	DENY_IF("personality", 0, SC_GT, 0x20008, 0),
 	DENY_PERSONA_BIT(0), DENY_PERSONA_BIT(1), DENY_PERSONA_BIT(2),
 	DENY_PERSONA_BIT(4), DENY_PERSONA_BIT(5), DENY_PERSONA_BIT(6),
@@ -101,7 +105,6 @@ static struct sc_rule default_rules[] = {
 	DENY_PERSONA_BIT(10), DENY_PERSONA_BIT(11), DENY_PERSONA_BIT(12),
 	DENY_PERSONA_BIT(13), DENY_PERSONA_BIT(14), DENY_PERSONA_BIT(15),
 	DENY_PERSONA_BIT(16),
-	RULE1("personality", SC_LOG, 0, 0, SC_EQ, 0xffffffff, 0),
 
 	DENY_IF("socket", 0, SC_EQ, AF_VSOCK, 0),
 };
