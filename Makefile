@@ -83,8 +83,10 @@ $(BUILD)/mkinitrd: $(call obj,tools/mkinitrd.c) $(BUILD)/libzone.a
 	$(CC) $(CFLAGS) -o $@ $^ $(HOST_LIBS)
 
 INIT_OBJS := $(patsubst %.c,$(BUILD)/init-obj/%.o,$(INIT_SRCS) $(COMMON_SRCS) $(IDM_SRCS))
+# libseccomp: the container's seccomp filter (Debian's libseccomp-dev
+# ships libseccomp.a).
 $(BUILD)/zone-init: $(INIT_OBJS)
-	$(CC) -static -o $@ $^
+	$(CC) -static -o $@ $^ -lseccomp
 
 BUSYBOX := /bin/busybox
 $(BUILD)/zone-initrd.img: $(BUILD)/mkinitrd $(BUILD)/zone-init
@@ -115,6 +117,11 @@ $(BUILD)/asan/tests/test_idm_server: tests/unit/test_idm_server.c $(IDM_SERVER_S
 
 # zone-init's mounts, tested on the host in a private mount namespace.
 $(BUILD)/asan/tests/test_init_mounts: tests/unit/test_init_mounts.c $(IDM_SERVER_SRCS) $(BUILD)/asan/libzone.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ $(HOST_LIBS)
+
+# zone-init's masked paths, tested on the host in a private mount namespace.
+$(BUILD)/asan/tests/test_confine: tests/unit/test_confine.c init/masks.c $(BUILD)/asan/libzone.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ $(HOST_LIBS)
 

@@ -4,6 +4,7 @@
  * For a container, its env, working directory and user are the defaults,
  * as with podman exec. */
 #include "cli/commands.h"
+#include "runtime/security.h"
 #include "common/util.h"
 #include "common/zerr.h"
 #include "idm/client.h"
@@ -115,6 +116,11 @@ int cmd_exec(struct zone_cli *cli, int argc, char **argv)
 			start.cwd = st.config.cwd;
 		if (!start.user)
 			start.user = st.config.user;
+		/* as docker exec: the container's capabilities, seccomp
+		 * profile and no_new_privs (sec lives until exit) */
+		static struct security_start sec;
+		if (security_start(&st.config.security, &sec, &start) < 0)
+			return -1;
 		optind++;
 	}
 	if (optind < argc && !strcmp(argv[optind], "--"))

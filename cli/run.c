@@ -5,6 +5,8 @@
  *          [--network NAME|none]
  *          [-p [HOSTIP:]HOSTPORT:CTRPORT[/tcp|udp]]... [--dns IP]...
  *          [--add-host NAME:IP]...
+ *          [--cap-add CAP]... [--cap-drop CAP]... [--privileged]
+ *          [--security-opt seccomp=unconfined|FILE] [--security-opt no-new-privileges]
  *          [--pull missing|always|never] [--platform OS/ARCH] [--tls-verify=false]
  *          IMAGE [CMD [ARGS...]]
  * Runs a container in its own zone.  Exit status: the container's, or
@@ -13,6 +15,7 @@
 #include "cli/commands.h"
 #include "cli/mount_flags.h"
 #include "cli/pull_flags.h"
+#include "cli/security_flags.h"
 #include "common/util.h"
 #include "common/zerr.h"
 #include "oci/image.h"
@@ -37,7 +40,8 @@
 #define DEFAULT_MEMORY (256ULL << 20)
 
 /* Long options without a short form. */
-enum { OPT_PULL = 0x100, OPT_PLATFORM, OPT_TLS_VERIFY };
+enum { OPT_PULL = 0x100, OPT_PLATFORM, OPT_TLS_VERIFY, OPT_CAP_ADD, OPT_CAP_DROP, OPT_SECURITY_OPT,
+       OPT_PRIVILEGED };
 
 /* --pull: whether to pull IMAGE from its registry first (podman's default: missing) */
 enum pull_policy { PULL_MISSING, PULL_ALWAYS, PULL_NEVER };
@@ -60,7 +64,7 @@ static int parse_pull_policy(const char *s, enum pull_policy *p)
 }
 
 static int parse_flags(int argc, char **argv, struct run_flags *f, json_t *mounts,
-		       struct pull_flags *pf)
+		       struct pull_flags *pf, struct security_flags *sf)
 {
 	static const struct option opts[] = {
 		{ "rm", no_argument, NULL, 'R' },
@@ -88,6 +92,10 @@ static int parse_flags(int argc, char **argv, struct run_flags *f, json_t *mount
 		{ "pull", required_argument, NULL, OPT_PULL },
 		{ "platform", required_argument, NULL, OPT_PLATFORM },
 		{ "tls-verify", optional_argument, NULL, OPT_TLS_VERIFY },
+		{ "cap-add", required_argument, NULL, OPT_CAP_ADD },
+		{ "cap-drop", required_argument, NULL, OPT_CAP_DROP },
+		{ "security-opt", required_argument, NULL, OPT_SECURITY_OPT },
+		{ "privileged", no_argument, NULL, OPT_PRIVILEGED },
 		{ 0 },
 	};
 	static char *env[MAX_FLAGS], *env_files[MAX_FLAGS];
@@ -96,6 +104,7 @@ static int parse_flags(int argc, char **argv, struct run_flags *f, json_t *mount
 
 	memset(f, 0, sizeof(*f));
 	memset(pf, 0, sizeof(*pf));
+	memset(sf, 0, sizeof(*sf));
 	pf->opts.tls_verify = true;
 	pf->opts.progress = isatty(1);
 	f->env = env;
@@ -175,6 +184,19 @@ static int parse_flags(int argc, char **argv, struct run_flags *f, json_t *mount
 			if (parse_tls_verify(optarg ? optarg : "true", &pf->opts.tls_verify) < 0)
 				return -1;
 			break;
+		case OPT_CAP_ADD:
+			if (caps_flag_add(&sf->caps, optarg) < 0)
+				return -1;
+			break;
+		case OPT_CAP_DROP:
+			if (caps_flag_drop(&sf->caps, optarg) < 0)
+				return -1;
+			break;
+		case OPT_SECURITY_OPT:
+			if (security_flag_opt(sf, optarg) < 0)
+				return -1;
+			break;
+		case OPT_PRIVILEGED: sf->privileged = true; break;
 		default:
 			if (optopt)
 				return zerr(EINVAL, "unknown or incomplete option -%c", optopt);
@@ -252,7 +274,8 @@ static int ensure_image(const char *root, const char *image, const struct pull_f
 }
 
 /* Create the container's state from the image and the flags. */
-static int create(const char *root, struct run_flags *f, json_t *mounts, struct ctr_state *st)
+static int create(const char *root, struct run_flags *f, json_t *mounts,
+		  const struct ctr_security *sec, struct ctr_state *st)
 {
 	struct store s;
 	json_t *img = NULL;
@@ -274,6 +297,9 @@ static int create(const char *root, struct run_flags *f, json_t *mounts, struct 
 	}
 	if (json_array_size(mounts))
 		st->config.mounts = json_incref(mounts);
+	st->config.security = *sec;
+	if (sec->seccomp)
+		json_incref(sec->seccomp);
 	if (net_spec_build(&f->net, &st->config.net) < 0)
 		goto fail;
 	lock = ctr_lock(root);
@@ -371,17 +397,22 @@ int cmd_run(struct zone_cli *cli, int argc, char **argv)
 	const char *root = zone_root(cli->root);
 	struct run_flags f;
 	struct pull_flags pf;
+	struct security_flags sf;
+	struct ctr_security sec = { 0 };
 	struct ctr_state st;
 	json_t *mounts = json_array();
 	int code, start_errno;
 
-	if (!mounts || parse_flags(argc, argv, &f, mounts, &pf) < 0 || net_check(root, &f.net) < 0 ||
-	    ensure_image(root, f.image, &pf) < 0 || create(root, &f, mounts, &st) < 0) {
+	if (!mounts || parse_flags(argc, argv, &f, mounts, &pf, &sf) < 0 ||
+	    security_flags_build(&sf, &sec) < 0 || net_check(root, &f.net) < 0 ||
+	    ensure_image(root, f.image, &pf) < 0 || create(root, &f, mounts, &sec, &st) < 0) {
 		fprintf(stderr, "zone run: %s\n", zerr_msg());
 		json_decref(mounts);
+		json_decref(sec.seccomp);
 		return EXIT_RUN_ERROR;
 	}
 	json_decref(mounts);
+	json_decref(sec.seccomp);
 	if (f.detach) {
 		code = run_detached(root, &st);
 		ctr_state_free(&st);

@@ -100,6 +100,20 @@ SCHEMA(caps_s, struct idm_caps,
        U64(3, struct idm_caps, inheritable),
        U64(4, struct idm_caps, bounding),
        U64(5, struct idm_caps, ambient));
+SCHEMA(sc_arg_s, struct sc_arg,
+       U32(1, struct sc_arg, index, true, 0, SC_MAX_ARGS - 1),
+       U32(2, struct sc_arg, op, true, 1, SC_OP_MAX),
+       U64(3, struct sc_arg, value),
+       U64(4, struct sc_arg, value_two));
+SCHEMA(sc_rule_s, struct sc_rule,
+       STR(1, struct sc_rule, name, true, 64),
+       U32(2, struct sc_rule, action, true, 1, SC_ACTION_MAX),
+       U32(3, struct sc_rule, errno_ret, false, 0, 4095),
+       STRUCTV(4, struct sc_rule, args, nargs, SC_MAX_ARGS, sc_arg_s));
+SCHEMA(sc_profile_s, struct sc_profile,
+       U32(1, struct sc_profile, default_action, true, 1, SC_ACTION_MAX),
+       U32(2, struct sc_profile, default_errno, false, 0, 4095),
+       STRUCTV(3, struct sc_profile, rules, nrules, SC_MAX_RULES, sc_rule_s));
 SCHEMA(start_s, struct idm_start,
        STRV(1, struct idm_start, argv, argc, true, 65536),
        STRV(2, struct idm_start, env, envc, false, 65536),
@@ -115,14 +129,18 @@ SCHEMA(start_s, struct idm_start,
        U32(12, struct idm_start, rows, false, 0, 65535),
        U32(13, struct idm_start, cols, false, 0, 65535),
        BOOL(14, struct idm_start, kill_on_close),
-       STR(15, struct idm_start, user, false, 256));
+       STR(15, struct idm_start, user, false, 256),
+       BOOL(16, struct idm_start, caps_root_only),
+       STRUCTP(17, struct idm_start, seccomp, sc_profile_s));
 SCHEMA(rootfs_s, struct idm_rootfs,
        STR(1, struct idm_rootfs, device, true, 256),
        STR(2, struct idm_rootfs, fstype, true, 32),
        BOOL(3, struct idm_rootfs, read_only),
        STR(4, struct idm_rootfs, hostname, true, 64),
        STR(5, struct idm_rootfs, hosts, false, 65536),
-       STR(6, struct idm_rootfs, resolv_conf, false, 65536));
+       STR(6, struct idm_rootfs, resolv_conf, false, 65536),
+       STRV(7, struct idm_rootfs, masked_paths, nmasked_paths, false, 256),
+       STRV(8, struct idm_rootfs, readonly_paths, nreadonly_paths, false, 256));
 SCHEMA(mount_s, struct idm_mount,
        STR(1, struct idm_mount, fstype, true, 32),
        STR(2, struct idm_mount, source, false, 256),

@@ -11,6 +11,7 @@
 
 #include "idm/codec.h"
 #include "idm/frame.h"
+#include "common/seccomp_profile.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -89,6 +90,12 @@ struct idm_start {
 	uint32_t nrlimits;
 	bool no_new_privs;
 	struct idm_caps *caps; /* NULL: capabilities as the kernel gives them for uid */
+	/* With caps: a process whose uid is not 0 keeps only the bounding
+	 * set (docker's --user: a non-root user gets no capabilities) */
+	bool caps_root_only;
+	/* NULL: no filter.  Loaded last before exec (before setuid when
+	 * no_new_privs is off, while zone-init still has CAP_SYS_ADMIN) */
+	struct sc_profile *seccomp;
 	bool tty;
 	uint32_t rows, cols; /* tty window size */
 	bool kill_on_close; /* SIGKILL it when the starting connection goes away */
@@ -108,6 +115,14 @@ struct idm_rootfs {
 	char *hostname;
 	char *hosts;	   /* /etc/hosts content (optional) */
 	char *resolv_conf; /* /etc/resolv.conf content (optional) */
+	/* Inside the container's /proc and /sys (runc's maskedPaths and
+	 * readonlyPaths): a masked file gets /dev/null bound over it, a masked
+	 * directory an empty read-only tmpfs; a read-only path is bound onto
+	 * itself read-only.  Paths that do not exist are skipped. */
+	char **masked_paths;
+	uint32_t nmasked_paths;
+	char **readonly_paths;
+	uint32_t nreadonly_paths;
 };
 
 /* One mount in the container root, sent after ROOTFS and before the

@@ -1,4 +1,5 @@
 #include "init/process.h"
+#include "common/seccomp_profile.h"
 #include "common/zerr.h"
 
 #include <errno.h>
@@ -137,8 +138,10 @@ static int move_fd(int from, int to)
 	return dup2(from, to) < 0 ? -1 : 0;
 }
 
-/* Runs in the child after fork: never returns. */
-static void __attribute__((noreturn)) child(const struct idm_start *s, int io[3], int errfd)
+/* Runs in the child after fork: never returns.  filter: the built
+ * seccomp filter or NULL. */
+static void __attribute__((noreturn)) child(const struct idm_start *s, int io[3], int errfd,
+					    void *filter)
 {
 	static char *empty_env[] = { NULL };
 	sigset_t all;
@@ -182,19 +185,32 @@ static void __attribute__((noreturn)) child(const struct idm_start *s, int io[3]
 	umask(s->umask);
 	if (s->caps && apply_caps_pre(s->caps) < 0)
 		child_fail(errfd, "capability bounding set");
+	/* Without no_new_privs a filter needs CAP_SYS_ADMIN to load: load it
+	 * now, before setuid and capset take that away (as runc does).  The
+	 * few calls left before exec must then pass the profile. */
+	if (filter && !s->no_new_privs && sc_filter_load(filter) < 0)
+		child_fail(errfd, "seccomp");
 	if (setgroups(s->ngroups, s->ngroups ? (gid_t *)s->groups : NULL) < 0)
 		child_fail(errfd, "setgroups");
 	if (setresgid(s->gid, s->gid, s->gid) < 0)
 		child_fail(errfd, "setgid");
 	if (setresuid(s->uid, s->uid, s->uid) < 0)
 		child_fail(errfd, "setuid");
-	if (s->caps && apply_caps_post(s->caps) < 0)
-		child_fail(errfd, "capset");
+	if (s->caps) {
+		struct idm_caps c = *s->caps;
+
+		if (s->caps_root_only && s->uid != 0)
+			c.effective = c.permitted = c.inheritable = c.ambient = 0;
+		if (apply_caps_post(&c) < 0)
+			child_fail(errfd, "capset");
+	}
 	if (s->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		child_fail(errfd, "no_new_privs");
 	/* After setuid, so the directory is checked with the process's rights. */
 	if (chdir(s->cwd ? s->cwd : "/") < 0)
 		child_fail(errfd, "chdir");
+	if (filter && s->no_new_privs && sc_filter_load(filter) < 0)
+		child_fail(errfd, "seccomp");
 	/* execvp searches the PATH of environ, so install the new env first. */
 	environ = s->env ? s->env : empty_env;
 	execvp(s->argv[0], s->argv);
@@ -213,6 +229,7 @@ int proc_spawn(const struct idm_start *s, struct spawned *out)
 	int in[2] = { -1, -1 }, outp[2] = { -1, -1 }, errp[2] = { -1, -1 }, ex[2] = { -1, -1 };
 	int ptm = -1, pts = -1, io[3];
 	struct child_err ce;
+	void *filter = NULL;
 	ssize_t n;
 	pid_t pid;
 
@@ -233,6 +250,9 @@ int proc_spawn(const struct idm_start *s, struct spawned *out)
 		zerr(errno, "pipe");
 		goto fail;
 	}
+	/* Built here, so a bad profile is an error before anything runs. */
+	if (s->seccomp && !(filter = sc_filter_build(s->seccomp, s->no_new_privs)))
+		goto fail;
 	pid = fork();
 	if (pid < 0) {
 		zerr(errno, "fork");
@@ -240,8 +260,10 @@ int proc_spawn(const struct idm_start *s, struct spawned *out)
 	}
 	if (pid == 0) {
 		close(ex[0]);
-		child(s, io, ex[1]);
+		child(s, io, ex[1], filter);
 	}
+	sc_filter_free(filter);
+	filter = NULL;
 	close_if(&ex[1]);
 	close_if(&pts);
 	close_if(&in[0]);
@@ -278,6 +300,7 @@ int proc_spawn(const struct idm_start *s, struct spawned *out)
 	out->pid = pid;
 	return 0;
 fail:
+	sc_filter_free(filter);
 	close_if(&ptm);
 	close_if(&pts);
 	for (int i = 0; i < 2; i++) {

@@ -1,4 +1,5 @@
 #include "init/rootfs.h"
+#include "init/masks.h"
 #include "common/util.h"
 #include "common/zerr.h"
 
@@ -228,6 +229,10 @@ int rootfs_setup(const struct idm_rootfs *r)
 		}
 	}
 	if (switch_root() < 0)
+		return -1;
+	/* in the container's own /proc and /sys, now that they are at / */
+	if (masks_apply(r->masked_paths, r->nmasked_paths, r->readonly_paths,
+			r->nreadonly_paths) < 0)
 		return -1;
 	done = 1;
 	return 0;

@@ -1,4 +1,5 @@
 #include "runtime/monitor.h"
+#include "runtime/security.h"
 #include "runtime/logs.h"
 #include "runtime/mounts.h"
 #include "runtime/net_host.h"
@@ -270,6 +271,7 @@ int monitor_run(const char *root, struct ctr_state *st, const struct monitor_io 
 	struct started_ctx sctx = { root, st, io->ready_fd };
 	struct idm_conn *conn = NULL;
 	struct idm_start start = { 0 };
+	struct security_start sec = { 0 };
 	bool tty = cfg->tty;
 	int code = -1, rc, out_w = -1, err_w = -1;
 	pid_t vmm = -1;
@@ -321,6 +323,7 @@ int monitor_run(const char *root, struct ctr_state *st, const struct monitor_io 
 		goto fail;
 	struct idm_rootfs rf = { "/dev/vda", "erofs", cfg->read_only,
 				 (char *)hostname, hosts, resolv_str };
+	security_rootfs(&cfg->security, &rf);
 	rc = st->disk ? idm_rootfs(conn, &rf) : zone_share_rootfs(conn, &rf);
 	free(resolv_str);
 	if (rc < 0) {
@@ -362,6 +365,8 @@ int monitor_run(const char *root, struct ctr_state *st, const struct monitor_io 
 	start.umask = 022;
 	start.tty = tty;
 	start.kill_on_close = true;
+	if (security_start(&cfg->security, &sec, &start) < 0)
+		goto fail;
 	if (hooks && hooks->prepare)
 		hooks->prepare(hooks->arg, &start);
 	if (tty && !start.rows) {
@@ -436,6 +441,7 @@ fail:
 		zerr_set_errno(*start_errno);
 	}
 out:
+	security_start_done(&sec);
 	ctr_net_teardown(root, &net);
 	if (hup_ignored)
 		sigaction(SIGHUP, &old_hup, NULL);

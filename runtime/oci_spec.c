@@ -4,6 +4,7 @@
  * Go struct name, then the field path from the top.  Semantic checks
  * follow runc's validation (process, args, cwd, rlimits, namespaces). */
 #include "runtime/oci_spec.h"
+#include "common/caps.h"
 #include "common/util.h"
 #include "common/zerr.h"
 #include "runtime/state.h"
@@ -227,24 +228,9 @@ int oci_rlimit_from_name(const char *name)
 	return -1;
 }
 
-static const char *const cap_names[] = {
-	"CHOWN", "DAC_OVERRIDE", "DAC_READ_SEARCH", "FOWNER", "FSETID", "KILL", "SETGID",
-	"SETUID", "SETPCAP", "LINUX_IMMUTABLE", "NET_BIND_SERVICE", "NET_BROADCAST",
-	"NET_ADMIN", "NET_RAW", "IPC_LOCK", "IPC_OWNER", "SYS_MODULE", "SYS_RAWIO",
-	"SYS_CHROOT", "SYS_PTRACE", "SYS_PACCT", "SYS_ADMIN", "SYS_BOOT", "SYS_NICE",
-	"SYS_RESOURCE", "SYS_TIME", "SYS_TTY_CONFIG", "MKNOD", "LEASE", "AUDIT_WRITE",
-	"AUDIT_CONTROL", "SETFCAP", "MAC_OVERRIDE", "MAC_ADMIN", "SYSLOG", "WAKE_ALARM",
-	"BLOCK_SUSPEND", "AUDIT_READ", "PERFMON", "BPF", "CHECKPOINT_RESTORE",
-};
-
 int oci_cap_from_name(const char *name)
 {
-	if (strncmp(name, "CAP_", 4))
-		return -1;
-	for (size_t i = 0; i < ARRAY_SIZE(cap_names); i++)
-		if (!strcmp(cap_names[i], name + 4))
-			return i;
-	return -1;
+	return cap_from_name(name, 1);
 }
 
 static int get_cap_set(json_t *o, const char *key, struct at at, uint64_t *mask)

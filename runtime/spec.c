@@ -167,6 +167,9 @@ int spec_build(const struct run_flags *f, json_t *ic, const char *id, struct ctr
 			goto fail;
 	if (!env_has(env, "PATH"))
 		env_put(env, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+	/* podman sets container=podman: tools tell they run in a container */
+	if (!env_has(env, "container"))
+		env_put(env, "container=zone");
 	if (f->tty && !env_has(env, "TERM"))
 		env_put(env, "TERM=xterm");
 	snprintf(hostname, sizeof(hostname), "%.12s", id);

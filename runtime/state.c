@@ -1,4 +1,5 @@
 #include "runtime/state.h"
+#include "common/caps.h"
 #include "common/util.h"
 #include "common/zerr.h"
 
@@ -201,6 +202,7 @@ void ctr_config_free(struct ctr_config *c)
 	free(c->hostname);
 	json_decref(c->mounts);
 	json_decref(c->net);
+	json_decref(c->security.seccomp);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -234,6 +236,24 @@ static json_t *strv_json(char *const *v)
 	return a;
 }
 
+static json_t *security_json(const struct ctr_security *s)
+{
+	json_t *o = json_object(), *caps = json_array();
+
+	json_object_set_new(o, "privileged", json_boolean(s->privileged));
+	json_object_set_new(o, "no_new_privileges", json_boolean(s->no_new_privs));
+	for (int i = 0; i <= CAPS_LAST; i++)
+		if (s->caps & (1ULL << i))
+			json_array_append_new(caps, json_string(cap_name(i)));
+	json_object_set_new(o, "capabilities", caps);
+	if (s->seccomp)
+		json_object_set(o, "seccomp", s->seccomp);
+	else
+		json_object_set_new(o, "seccomp",
+				    json_string(s->seccomp_unconfined ? "unconfined" : "default"));
+	return o;
+}
+
 static json_t *config_json(const struct ctr_config *c)
 {
 	json_t *o = json_object();
@@ -254,6 +274,8 @@ static json_t *config_json(const struct ctr_config *c)
 		json_object_set(o, "mounts", c->mounts);
 	if (c->net)
 		json_object_set(o, "net", c->net);
+	if (c->security.confined)
+		json_object_set_new(o, "security", security_json(&c->security));
 	return o;
 }
 
@@ -413,6 +435,40 @@ static int net_from_json(json_t *net)
 	return 0;
 }
 
+static int security_from_json(json_t *o, struct ctr_security *s)
+{
+	json_t *caps, *sc, *e;
+	size_t i;
+
+	if (!o || json_is_null(o))
+		return 0;
+	if (!json_is_object(o))
+		return zerr(EINVAL, "state: config.security is not an object");
+	s->confined = true;
+	if (get_bool(o, "privileged", &s->privileged) < 0 ||
+	    get_bool(o, "no_new_privileges", &s->no_new_privs) < 0)
+		return -1;
+	caps = json_object_get(o, "capabilities");
+	if (caps && !json_is_array(caps))
+		return zerr(EINVAL, "state: config.security.capabilities is not an array");
+	json_array_foreach(caps, i, e) {
+		int cap = json_is_string(e) ? cap_from_name(json_string_value(e), 0) : -1;
+		if (cap < 0)
+			return zerr(EINVAL, "state: config.security.capabilities[%zu] is not a "
+					    "capability", i);
+		s->caps |= 1ULL << cap;
+	}
+	sc = json_object_get(o, "seccomp");
+	if (json_is_object(sc))
+		s->seccomp = json_incref(sc);
+	else if (json_is_string(sc) && !strcmp(json_string_value(sc), "unconfined"))
+		s->seccomp_unconfined = true;
+	else if (sc && !(json_is_string(sc) && !strcmp(json_string_value(sc), "default")))
+		return zerr(EINVAL, "state: config.security.seccomp is not \"default\", "
+				    "\"unconfined\" or a profile");
+	return 0;
+}
+
 static int config_from_json(json_t *o, struct ctr_config *c)
 {
 	long long cpus = 1, memory = 0, stop = 15;
@@ -448,7 +504,7 @@ static int config_from_json(json_t *o, struct ctr_config *c)
 			return -1;
 		c->net = json_incref(net);
 	}
-	return 0;
+	return security_from_json(json_object_get(o, "security"), &c->security);
 }
 
 static int netinfo_from_json(json_t *o, struct ctr_netinfo *n)

@@ -22,6 +22,19 @@ enum ctr_status {
 	CTR_EXITED,  /* the monitor recorded the end */
 };
 
+/* zone run's confinement of the container process inside its zone
+ * (cli/security_flags.c, runtime/security.c).  confined is false for
+ * zone-runc (config.json says what applies) and for containers created
+ * before it existed: then nothing is added. */
+struct ctr_security {
+	bool confined;
+	bool privileged;   /* every capability, no seccomp, no masked paths */
+	bool no_new_privs;
+	uint64_t caps;     /* bounding, permitted and effective set */
+	bool seccomp_unconfined;
+	json_t *seccomp;   /* a custom profile (docker JSON, checked) or NULL: the default */
+};
+
 /* What runs in the container: built from the image and the flags
  * (runtime/spec.c) or from an OCI config.json (runtime/oci_spec.c). */
 struct ctr_config {
@@ -40,6 +53,7 @@ struct ctr_config {
 	 * makes (runtime/net_spec.h; its members' types are checked here), or
 	 * NULL: no network but loopback (zone-runc) */
 	json_t *net;
+	struct ctr_security security;
 };
 
 /* The network the monitor attached the container's zone to (recorded by

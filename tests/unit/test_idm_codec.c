@@ -412,9 +412,57 @@ static void test_payloads(void)
 	idm_buf_free(&p);
 }
 
+/* The confinement pieces of START and ROOTFS (common/seccomp_profile.h). */
+static void test_confinement_roundtrip(void)
+{
+	struct idm_msg m;
+	struct sc_arg args[2] = { { 0, SC_MASKED_EQ, 0x10000000, 0x10000000 },
+				  { 2, SC_GT, 7, 0 } };
+	struct sc_rule rules[2] = { { "clone", SC_ERRNO, 1, args, 2 }, { "mount", SC_KILL_PROCESS, 0, NULL, 0 } };
+	struct sc_profile prof = { SC_ALLOW, 0, rules, 2 };
+	struct idm_caps caps = { 1, 2, 0, 3, 0 };
+	char *argv[] = { "sh", NULL };
+	struct idm_start st = { .argv = argv, .argc = 1, .caps = &caps, .caps_root_only = true,
+				.seccomp = &prof };
+
+	CHECK(roundtrip(IDM_START, 5, &st, &m) == 0 && m.u.start.caps_root_only &&
+		      m.u.start.seccomp && m.u.start.seccomp->default_action == SC_ALLOW &&
+		      m.u.start.seccomp->nrules == 2 &&
+		      !strcmp(m.u.start.seccomp->rules[0].name, "clone") &&
+		      m.u.start.seccomp->rules[0].errno_ret == 1 &&
+		      m.u.start.seccomp->rules[0].nargs == 2 &&
+		      m.u.start.seccomp->rules[0].args[1].index == 2 &&
+		      m.u.start.seccomp->rules[0].args[1].op == SC_GT &&
+		      m.u.start.seccomp->rules[0].args[0].value_two == 0x10000000 &&
+		      m.u.start.seccomp->rules[1].action == SC_KILL_PROCESS &&
+		      m.u.start.seccomp->rules[1].nargs == 0,
+	      "START with caps_root_only and a seccomp profile round trip");
+	idm_msg_free(&m);
+	st.seccomp = NULL;
+	CHECK(roundtrip(IDM_START, 6, &st, &m) == 0 && !m.u.start.seccomp, "START without a profile");
+	idm_msg_free(&m);
+
+	args[0].index = 6;
+	st.seccomp = &prof;
+	CHECK(roundtrip(IDM_START, 7, &st, &m) < 0, "an argument index past 5 is not encoded");
+	args[0].index = 0;
+	rules[1].action = 0;
+	CHECK(roundtrip(IDM_START, 8, &st, &m) < 0, "an unknown action is not encoded");
+	rules[1].action = SC_ALLOW;
+
+	char *masked[] = { "/proc/kcore", "/sys/firmware" }, *ro[] = { "/proc/sys" };
+	struct idm_rootfs rf = { "/dev/vda", "erofs", false, "h", NULL, NULL, masked, 2, ro, 1 };
+	CHECK(roundtrip(IDM_ROOTFS, 9, &rf, &m) == 0 && m.u.rootfs.nmasked_paths == 2 &&
+		      !strcmp(m.u.rootfs.masked_paths[1], "/sys/firmware") &&
+		      m.u.rootfs.nreadonly_paths == 1 && !strcmp(m.u.rootfs.readonly_paths[0], "/proc/sys"),
+	      "ROOTFS with masked and read-only paths round trip");
+	idm_msg_free(&m);
+}
+
 int main(void)
 {
 	test_roundtrips();
+	test_confinement_roundtrip();
 	test_frames();
 	test_payloads();
 	CHECK_DONE();

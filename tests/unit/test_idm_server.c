@@ -3,6 +3,7 @@
  * stdio with backpressure, signals, ptys, credentials, hostile peers. */
 #include "idm/client.h"
 #include "init/idm_server.h"
+#include "common/caps.h"
 #include "common/zerr.h"
 #include "tests/unit/check.h"
 
@@ -282,6 +283,51 @@ static void test_credentials(void)
 	CHECK(r.rc == 0 && !strcmp(r.out, "0027\n123\n456\n/tmp\nbar baz\n"), "umask, rlimits, cwd, env");
 	if (strcmp(r.out, "0027\n123\n456\n/tmp\nbar baz\n"))
 		printf("got: %s / %s\n", r.out, r.err);
+	res_free(&r);
+}
+
+/* zone run's default confinement through the real server: docker's
+ * capabilities, the default seccomp profile loaded before setuid (no
+ * no_new_privs), caps_root_only for a non-root uid, and a profile that
+ * refuses a step before exec failing the start with that step named. */
+static void test_confinement(void)
+{
+	struct idm_caps caps = { caps_default(), caps_default(), 0, caps_default(), 0 };
+	char *script = "grep -E '^(CapEff|CapBnd|Seccomp|NoNewPrivs):' /proc/self/status | tr -d '\\t';"
+		       "unshare -U true 2>/dev/null && echo unshare=ok || echo unshare=refused";
+	struct idm_start s = { ARGV("sh", "-c", script), .env = path_env, .envc = 1,
+			       .caps = &caps, .caps_root_only = true,
+			       .seccomp = (struct sc_profile *)sc_default_profile() };
+	struct res r = run(&s, NULL);
+	CHECK(r.rc == 0 && r.code == 0 && strstr(r.out, "CapEff:00000000a80425fb") &&
+		      strstr(r.out, "Seccomp:2") && strstr(r.out, "NoNewPrivs:0") &&
+		      strstr(r.out, "unshare=refused"),
+	      "default confinement: docker's caps, seccomp mode 2 without no_new_privs, "
+	      "unshare refused");
+	if (r.out && !strstr(r.out, "unshare=refused"))
+		printf("got: %s / %s\n", r.out, r.err);
+	res_free(&r);
+
+	s.uid = s.gid = 1000;
+	r = run(&s, NULL);
+	CHECK(r.rc == 0 && strstr(r.out, "CapEff:0000000000000000") &&
+		      strstr(r.out, "CapBnd:00000000a80425fb") && strstr(r.out, "Seccomp:2"),
+	      "caps_root_only: a non-root uid keeps only the bounding set, the filter stays");
+	res_free(&r);
+
+	struct sc_rule deny = { "capset", SC_ERRNO, EPERM, NULL, 0 };
+	struct sc_profile p = { SC_ALLOW, 0, &deny, 1 };
+	s.uid = s.gid = 0;
+	s.seccomp = &p;
+	r = run(&s, NULL);
+	CHECK(r.rc < 0 && strstr(zerr_msg(), "capset"),
+	      "a profile that refuses capset fails the start, naming the step");
+	res_free(&r);
+
+	s.no_new_privs = true;
+	r = run(&s, NULL);
+	CHECK(r.rc == 0 && strstr(r.out, "NoNewPrivs:1") && strstr(r.out, "Seccomp:2"),
+	      "with no_new_privs the filter is loaded last, after capset");
 	res_free(&r);
 }
 
@@ -776,6 +822,7 @@ int main(void)
 
 	test_basics();
 	test_credentials();
+	test_confinement();
 	test_concurrent();
 	test_bulk();
 	test_signals();
