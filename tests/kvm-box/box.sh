@@ -94,6 +94,20 @@ cpus=$(nproc)
 [ "$cpus" -gt 4 ] && cpus=4
 log=${KVM_BOX_LOG:-$OUT/console.log}
 # ttyS0: the box's kernel log (a file); ttyS1: the command's output (stdout).
+# A box whose kernel died (panic, oops) would otherwise sit until the
+# timeout: a watcher ends it and says so.
+: >"$log"
+(
+	while sleep 2; do
+		if grep -qE 'Kernel panic|BUG: |Oops: ' "$log" 2>/dev/null; then
+			echo "kvm-box: the box's kernel crashed: $(grep -m1 -E 'Kernel panic|BUG: |Oops: ' "$log")"
+			pkill -f -- "kvmbox.x=$xdir" 2>/dev/null
+			exit
+		fi
+	done
+) &
+watcher=$!
+trap 'kill $watcher 2>/dev/null; rm -rf "$xdir"' EXIT
 timeout --kill-after=10 "$timeout" qemu-system-x86_64 \
 	-accel tcg,thread=multi -cpu max,+svm -smp "$cpus" -m "$mem" \
 	-display none -vga none -nodefaults -no-reboot \
