@@ -130,9 +130,20 @@ $(BUILD)/asan/tests/test_init_net: tests/unit/test_init_net.c init/net.c $(BUILD
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ $(HOST_LIBS)
 
-$(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS)
+# Fuzzers share one instrumented library (coverage + ASan/UBSan) instead of
+# each compiling every source again.
+FUZZ_CFLAGS := $(BASE_CFLAGS) -O1 -fsanitize=fuzzer-no-link,address,undefined
+$(BUILD)/fuzz-obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	clang $(BASE_CFLAGS) -O1 -fsanitize=fuzzer,address,undefined -o $@ $< $(LIB_SRCS) $(HOST_LIBS) $(CURL_LIBS)
+	clang $(FUZZ_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/fuzz-obj/libzone.a: $(patsubst %.c,$(BUILD)/fuzz-obj/%.o,$(LIB_SRCS))
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(BUILD)/fuzz-obj/libzone.a
+	@mkdir -p $(dir $@)
+	clang $(BASE_CFLAGS) -O1 -fsanitize=fuzzer,address,undefined -o $@ $^ $(HOST_LIBS) $(CURL_LIBS)
 
 fuzzers: $(FUZZERS)
 
