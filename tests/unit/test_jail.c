@@ -4,6 +4,7 @@
  * makes must work. */
 #include "tests/unit/check.h"
 #include "jail/jail.h"
+#include "jail/setid_filter.h"
 #include "common/zerr.h"
 
 #include <errno.h>
@@ -214,9 +215,63 @@ static void whole_jail(void)
 	      "whole jail: the child exits normally");
 }
 
+/* In a child under jail/setid_filter: which modes can be set.  Exit code
+ * bits: 1 = setuid chmod refused, 2 = setgid+g+x refused, 4 = O_CREAT with
+ * setuid refused, 8 = plain modes and setgid without g+x still work. */
+static int setid_child(const char *dir)
+{
+	char f[256], g[256];
+	int r = 0, fd;
+
+	snprintf(f, sizeof(f), "%s/f", dir);
+	snprintf(g, sizeof(g), "%s/g", dir);
+	if (setid_filter_load() < 0)
+		return 100;
+	fd = open(f, O_CREAT | O_WRONLY | O_CLOEXEC, 0755);
+	if (fd < 0)
+		return 101;
+	close(fd);
+	if (chmod(f, 04755) < 0 && errno == EPERM)
+		r |= 1;
+	if (fchmodat(AT_FDCWD, f, 02755, 0) < 0 && errno == EPERM)
+		r |= 2;
+	if (open(g, O_CREAT | O_WRONLY | O_CLOEXEC, 04755) < 0 && errno == EPERM)
+		r |= 4;
+	if (chmod(f, 0700) == 0 && chmod(f, 02745) == 0 && mkdir(g, 02775) == 0)
+		r |= 8;
+	return r;
+}
+
+static void test_setid_filter(void)
+{
+	char dir[] = "/tmp/zone-setid.XXXXXX", f[64];
+	struct stat st;
+	int status;
+	pid_t pid;
+
+	CHECK(mkdtemp(dir) != NULL, "setid filter: temp dir");
+	pid = fork();
+	if (pid == 0)
+		_exit(setid_child(dir));
+	waitpid(pid, &status, 0);
+	CHECK(WIFEXITED(status) && (WEXITSTATUS(status) & 1), "setid filter: chmod 4755 refused (EPERM)");
+	CHECK(WIFEXITED(status) && (WEXITSTATUS(status) & 2), "setid filter: setgid on a g+x file refused");
+	CHECK(WIFEXITED(status) && (WEXITSTATUS(status) & 4), "setid filter: creating a setuid file refused");
+	CHECK(WIFEXITED(status) && (WEXITSTATUS(status) & 8),
+	      "setid filter: plain modes, setgid without g+x and setgid directories still work");
+	snprintf(f, sizeof(f), "%s/f", dir);
+	CHECK(stat(f, &st) == 0 && !(st.st_mode & S_ISUID), "setid filter: the file has no setuid bit");
+	unlink(f);
+	snprintf(f, sizeof(f), "%s/g", dir);
+	rmdir(f);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	char name[128];
+
+	test_setid_filter();
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	int st = jailed(vmm_like);
