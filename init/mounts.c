@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/magic.h>
+#include <limits.h>
 #include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -139,17 +140,35 @@ fail:
 	return -1;
 }
 
+/* Where a share is attached for a moment when the kernel will not clone
+ * from a detached mount (before Linux 6.15): the container's /dev, a tmpfs
+ * zone-init made, before any container process runs. */
+#define SHARE_STAGE "/dev/.zone-share-XXXXXX"
+
 /* One entry of a share (a shared file sits alone in its share). */
 static int sub_mount(int mfd, const char *subpath)
 {
-	int fd;
+	char stage[] = SHARE_STAGE, path[sizeof(stage) + NAME_MAX + 2];
+	int fd, e;
 
 	if (!*subpath || strchr(subpath, '/') || !strcmp(subpath, ".") || !strcmp(subpath, ".."))
 		return zerr(EINVAL, "bad subpath '%s'", subpath);
 	fd = open_tree(mfd, subpath, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_SYMLINK_NOFOLLOW);
-	if (fd < 0)
-		return zerr(errno, "%s in the share", subpath);
-	return fd;
+	if (fd >= 0 || errno != EINVAL)
+		return fd >= 0 ? fd : zerr(errno, "%s in the share", subpath);
+	if (!mkdtemp(stage))
+		return zerr(errno, "%s in the share: staging directory", subpath);
+	if (move_mount(mfd, "", AT_FDCWD, stage, MOVE_MOUNT_F_EMPTY_PATH) < 0) {
+		e = errno;
+		rmdir(stage);
+		return zerr(e, "%s in the share: staging", subpath);
+	}
+	snprintf(path, sizeof(path), "%s/%s", stage, subpath);
+	fd = open_tree(AT_FDCWD, path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_SYMLINK_NOFOLLOW);
+	e = errno;
+	umount2(stage, MNT_DETACH);
+	rmdir(stage);
+	return fd >= 0 ? fd : zerr(e, "%s in the share", subpath);
 }
 
 int mount_in_root(const struct idm_mount *m)

@@ -99,8 +99,8 @@ log=${KVM_BOX_LOG:-$OUT/console.log}
 : >"$log"
 (
 	while sleep 2; do
-		if grep -qE 'Kernel panic|BUG: |Oops: ' "$log" 2>/dev/null; then
-			echo "kvm-box: the box's kernel crashed: $(grep -m1 -E 'Kernel panic|BUG: |Oops: ' "$log")"
+		if grep -aqE 'Kernel panic|BUG: |Oops: ' "$log" 2>/dev/null; then
+			echo "kvm-box: the box's kernel crashed: $(grep -a -m1 -E 'Kernel panic|BUG: |Oops: ' "$log")"
 			pkill -f -- "kvmbox.x=$xdir" 2>/dev/null
 			exit
 		fi

@@ -31,6 +31,13 @@ for m in tun veth bridge br_netfilter overlay loop erofs fuse nf_tables vhost_vs
 	modprobe "$m" 2>/dev/null
 done
 ip link set lo up
+# /tmp on ext4, not tmpfs: this kernel's tmpfs has no user.* xattrs, which
+# the volume tests write through a share.
+mkdir -p /run/box-disk
+mount -t tmpfs -o size=90% boxdisk /run/box-disk
+truncate -s 16G /run/box-disk/tmp.img
+mkfs.ext4 -q -E lazy_itable_init=1 /run/box-disk/tmp.img && mount -o loop /run/box-disk/tmp.img /tmp
+chmod 1777 /tmp
 hostname kvm-box
 # Enable every cgroup controller for the children (podman, containerd).
 for c in $(cat /sys/fs/cgroup/cgroup.controllers); do
