@@ -133,14 +133,15 @@ case "$out" in *"Read-only file system"*"rc="[1-9]*) pass "--mount readonly: ERO
 *) fail "--mount readonly: EROFS" "$out" ;; esac
 check "host: nothing written through :ro" test ! -e "$VOL/ro-test" -a ! -e "$VOL/ro-dir"
 
-# --- two containers share one volume and see each other's writes
+# --- two containers share one volume and see each other's writes (each
+# file appears whole, by rename: a reader must not catch it half written)
 a=$(z run -d -v "$VOL:/shared" demo sh -c '
-	echo from-a >/shared/a-wrote
+	echo from-a >/shared/.a && mv /shared/.a /shared/a-wrote
 	for i in $(seq 300); do [ -f /shared/b-wrote ] && exec cat /shared/b-wrote; sleep 0.1; done
 	exit 1')
 b=$(z run -d -v "$VOL:/shared" demo sh -c '
 	for i in $(seq 300); do [ -f /shared/a-wrote ] && break; sleep 0.1; done
-	cat /shared/a-wrote && echo from-b >/shared/b-wrote')
+	cat /shared/a-wrote && echo from-b >/shared/.b && mv /shared/.b /shared/b-wrote')
 expect_eq "two containers on one volume: both exit 0" "0 0" "$(z wait "$a") $(z wait "$b")"
 expect_eq "each sees the other's write" "from-b from-a" "$(z logs "$a") $(z logs "$b")"
 z rm -f "$a" "$b" >/dev/null 2>&1
