@@ -38,7 +38,7 @@ PROGRAMS := $(BUILD)/zone-vmm $(BUILD)/zone-init $(BUILD)/zone-initrd.img $(BUIL
 # tests/integration/torture.sh runs inside zones.
 TORTURE := $(patsubst tests/guest/torture/%.c,$(BUILD)/torture/%,$(wildcard tests/guest/torture/*.c))
 
-.PHONY: all setup test demo unit fuzz bench clean asan kernel torture
+.PHONY: all setup test check-all demo unit fuzz bench clean asan kernel torture
 all: $(PROGRAMS) $(BUILD)/asan/zone-vmm $(UNIT_TESTS) $(BUILD)/demo-image $(TORTURE)
 
 setup:
@@ -156,6 +156,13 @@ test: setup
 	@bash kernel/build.sh
 	@$(MAKE) --no-print-directory -j$(shell nproc) all fuzzers
 	@bash tests/run.sh
+
+# Everything make test runs, plus what it leaves out where zones run in the
+# KVM box (tests/run.sh: BOX_LONG), and 5 minutes per fuzzer.
+check-all: setup
+	@bash kernel/build.sh
+	@$(MAKE) --no-print-directory -j$(shell nproc) all fuzzers
+	@ZONE_TEST_ALL=1 FUZZ_SECONDS=300 bash tests/run.sh
 
 unit: $(UNIT_TESTS)
 	@bash tests/run.sh --unit-only

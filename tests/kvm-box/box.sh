@@ -10,7 +10,8 @@
 # slower (software emulation throughout).
 #
 # For machines without a usable /dev/kvm (a host kernel that is itself a
-# KVM-PVM guest does not bind kvm_pvm).  Exits with CMD's status; CMD's
+# KVM-PVM guest does not bind kvm_pvm).  Exits with CMD's status, or 123
+# when the box itself crashed or hung (the emulator, not CMD); CMD's
 # stdout and stderr come out on stdout.  The box's kernel log is kept in
 # $KVM_BOX_LOG (default build/kvm-box/console.log) for debugging.
 set -euo pipefail
@@ -94,20 +95,30 @@ cpus=$(nproc)
 [ "$cpus" -gt 4 ] && cpus=4
 log=${KVM_BOX_LOG:-$OUT/console.log}
 # ttyS0: the box's kernel log (a file); ttyS1: the command's output (stdout).
-# A box whose kernel died (panic, oops) would otherwise sit until the
-# timeout: a watcher ends it and says so.
+# A box whose kernel died (panic, oops) or hung (its stage 2 prints a
+# heartbeat every 10 s) would otherwise sit until the timeout: a watcher
+# ends it and says so, and box.sh exits 123 (the box failed, not CMD).
 : >"$log"
+hang=${KVM_BOX_HANG:-120}
 (
-	while sleep 2; do
+	last=0 quiet=0
+	while sleep 5; do
 		if grep -aqE 'Kernel panic|BUG: |Oops: ' "$log" 2>/dev/null; then
-			echo "kvm-box: the box's kernel crashed: $(grep -a -m1 -E 'Kernel panic|BUG: |Oops: ' "$log")"
+			echo "kvm-box: the box's kernel crashed: $(grep -a -m1 -E 'Kernel panic|BUG: |Oops: ' "$log")" >"$xdir/died"
+		else
+			size=$(stat -c %s "$log" 2>/dev/null || echo 0)
+			if [ "$size" = "$last" ]; then quiet=$((quiet + 5)); else quiet=0 last=$size; fi
+			[ $quiet -ge "$hang" ] && echo "kvm-box: the box hung (no heartbeat for ${hang} s)" >"$xdir/died"
+		fi
+		if [ -f "$xdir/died" ]; then
+			cat "$xdir/died"
 			pkill -f -- "kvmbox.x=$xdir" 2>/dev/null
 			exit
 		fi
 	done
 ) &
 watcher=$!
-trap 'kill $watcher 2>/dev/null; rm -rf "$xdir"' EXIT
+trap 'kill $watcher 2>/dev/null || true; rm -rf "$xdir"' EXIT
 timeout --kill-after=10 "$timeout" qemu-system-x86_64 \
 	-accel tcg,thread=multi -cpu max,+svm -smp "$cpus" -m "$mem" \
 	-display none -vga none -nodefaults -no-reboot \
@@ -116,6 +127,15 @@ timeout --kill-after=10 "$timeout" qemu-system-x86_64 \
 	-virtfs "local,path=/,mount_tag=hostroot,security_model=passthrough,multidevs=remap,id=hostroot" \
 	-serial "file:$log" -chardev stdio,id=out,signal=off -serial chardev:out \
 	</dev/null || true
+kill $watcher 2>/dev/null || true
+if [ ! -f "$xdir/died" ] && [ ! -f "$xdir/rc" ] &&
+	grep -aqE 'Kernel panic|BUG: |Oops: ' "$log" 2>/dev/null; then
+	echo "kvm-box: the box's kernel crashed: $(grep -a -m1 -E 'Kernel panic|BUG: |Oops: ' "$log")" |
+		tee "$xdir/died"
+fi
+if [ -f "$xdir/died" ]; then
+	exit 123
+fi
 if [ ! -f "$xdir/rc" ]; then
 	echo "kvm-box: the box ended without the command's exit status (timeout ${timeout}s or a crash; see $log)"
 	exit 124

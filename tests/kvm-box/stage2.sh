@@ -44,6 +44,8 @@ for c in $(cat /sys/fs/cgroup/cgroup.controllers); do
 	echo "+$c" >/sys/fs/cgroup/cgroup.subtree_control 2>/dev/null
 done
 stty -F /dev/ttyS1 raw -echo 2>/dev/null
+# A heartbeat on the console: box.sh takes a silent box for a hung one.
+(while sleep 10; do echo "kvm-box: alive $(cut -d' ' -f1 /proc/uptime)" >/dev/ttyS0; done) &
 (
 	. "$x/env"
 	eval "exec $(cat "$x/cmd")"
