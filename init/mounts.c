@@ -120,6 +120,9 @@ static int make_mount(const struct idm_mount *m)
 	if (!tmpfs && fsconfig(fsfd, FSCONFIG_SET_STRING, "source", m->source, 0) < 0)
 		goto fail;
 	if (tmpfs) {
+		/* named like runc's tmpfs mounts in /proc/mounts, not "none" */
+		if (fsconfig(fsfd, FSCONFIG_SET_STRING, "source", "tmpfs", 0) < 0)
+			goto fail;
 		snprintf(num, sizeof(num), "%o", m->mode ? m->mode : 01777);
 		if (fsconfig(fsfd, FSCONFIG_SET_STRING, "mode", num, 0) < 0)
 			goto fail;
