@@ -44,18 +44,22 @@ for c in $(cat /sys/fs/cgroup/cgroup.controllers); do
 	echo "+$c" >/sys/fs/cgroup/cgroup.subtree_control 2>/dev/null
 done
 stty -F /dev/ttyS1 raw -echo 2>/dev/null
-# A heartbeat on the console: box.sh takes a silent box for a hung one.
-(while sleep 10; do echo "kvm-box: alive $(cut -d' ' -f1 /proc/uptime)" >/dev/ttyS0; done) &
 (
 	. "$x/env"
 	eval "exec $(cat "$x/cmd")"
 ) </dev/null >/dev/ttyS1 2>&1 &
 cmd=$!
-# As PID 1, reap every orphan while the command runs.
+# As PID 1 (bash reaps every orphan as it goes) print a heartbeat on the
+# console while the command runs: box.sh takes a silent box for a hung one.
+# PID 1 does it because a test may kill any other process in the box.
+n=0
 while kill -0 "$cmd" 2>/dev/null; do
-	wait "$cmd"
-	rc=$?
+	[ $((n % 10)) = 0 ] && echo "kvm-box: alive $(cut -d' ' -f1 /proc/uptime)" >/dev/ttyS0
+	n=$((n + 1))
+	sleep 1
 done
+wait "$cmd"
+rc=$?
 echo "$rc" >"$x/rc"
 sync
 /bin/busybox poweroff -f
