@@ -9,6 +9,7 @@
 # checks read.  Private ZONE_ROOT / ZONE_RUNTIME_DIR; the EXIT trap removes
 # every container and kills any zone-vmm left, by PID.
 source "$(dirname "$0")/../lib.sh"
+source "$(dirname "$0")/lib-zone.sh"
 ZONE=$BUILD/zone
 
 need_kvm
@@ -22,16 +23,8 @@ need "gcc with a static libc" gcc -static -o "$T_TMP/true" -x c - <<<'int main(v
 export ZONE_ROOT=$T_TMP/root
 export ZONE_RUNTIME_DIR=$T_TMP/run
 
-vmm_pids() { pgrep -f -- "--vsock $ZONE_RUNTIME_DIR/" | tr '\n' ' ' | sed 's/ $//'; }
 cleanup() {
-	local id p
-	for id in $(timeout 10 "$ZONE" ps -a --format json 2>/dev/null | jq -r '.[].id' 2>/dev/null); do
-		timeout 20 "$ZONE" rm -f "$id" >/dev/null 2>&1
-	done
-	for p in $(cat "$ZONE_ROOT"/containers/*/state.json 2>/dev/null | jq -r '.monitor_pid // empty'); do
-		kill -9 "$p" 2>/dev/null
-	done
-	for p in $(vmm_pids); do kill -9 "$p" 2>/dev/null; done
+	zone_cleanup
 	rm -rf "$T_TMP"
 }
 trap cleanup EXIT

@@ -5,6 +5,7 @@
 # Everything lives in a private ZONE_ROOT / ZONE_RUNTIME_DIR; the EXIT trap
 # removes every container and kills any zone-vmm left in it, by PID.
 source "$(dirname "$0")/../lib.sh"
+source "$(dirname "$0")/lib-zone.sh"
 ZONE=$BUILD/zone
 
 need_kvm
@@ -20,19 +21,8 @@ export ZONE_ROOT=$T_TMP/root
 export ZONE_RUNTIME_DIR=$T_TMP/run
 HOST_MARKERS=()
 
-# zone-vmm processes of this test (their --vsock is under our runtime dir)
-vmm_pids() { pgrep -f -- "--vsock $ZONE_RUNTIME_DIR/" | tr '\n' ' ' | sed 's/ $//'; }
-
 cleanup() {
-	local id p
-	for id in $(timeout 10 "$ZONE" ps -a --format json 2>/dev/null | jq -r '.[].id' 2>/dev/null); do
-		timeout 20 "$ZONE" rm -f "$id" >/dev/null 2>&1
-	done
-	# whatever survived: monitors recorded in the store, then VMMs
-	for p in $(cat "$ZONE_ROOT"/containers/*/state.json 2>/dev/null | jq -r '.monitor_pid // empty'); do
-		kill -9 "$p" 2>/dev/null
-	done
-	for p in $(vmm_pids); do kill -9 "$p" 2>/dev/null; done
+	zone_cleanup
 	rm -f "${HOST_MARKERS[@]}"
 	rm -rf "$T_TMP"
 }

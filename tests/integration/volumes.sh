@@ -9,6 +9,7 @@
 # the EXIT trap removes every container and kills, by PID, any zone-vmm or
 # virtiofsd of this test still alive.
 source "$(dirname "$0")/../lib.sh"
+source "$(dirname "$0")/lib-zone.sh"
 ZONE=$BUILD/zone
 VIRTIOFSD=/usr/lib/qemu/virtiofsd
 
@@ -34,7 +35,6 @@ chmod 755 "$T_TMP"
 
 # processes of this test: zone-vmms (their --vsock is under our runtime
 # dir) and virtiofsds (their source= is under T_TMP)
-vmm_pids() { pgrep -f -- "--vsock $ZONE_RUNTIME_DIR/" | tr '\n' ' '; }
 vfsd_pids() { pgrep -f -- "source=$T_TMP/" | tr '\n' ' '; }
 alive() { # PID: running (a zombie waiting for its reaper is not)
 	[ -r "/proc/$1/stat" ] && ! sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | grep -q '^Z'
@@ -45,14 +45,7 @@ vfsd_children() { # VMM-PID: the virtiofsds zone-vmm started (all shares)
 }
 
 cleanup() {
-	local id p
-	for id in $(timeout 10 "$ZONE" ps -a --format json 2>/dev/null | jq -r '.[].id' 2>/dev/null); do
-		timeout 20 "$ZONE" rm -f "$id" >/dev/null 2>&1
-	done
-	for p in $(cat "$ZONE_ROOT"/containers/*/state.json 2>/dev/null | jq -r '.monitor_pid // empty'); do
-		kill -9 "$p" 2>/dev/null
-	done
-	for p in $(vmm_pids) $(vfsd_pids); do kill -9 "$p" 2>/dev/null; done
+	zone_cleanup $(vfsd_pids)
 	rm -rf "$T_TMP"
 }
 trap cleanup EXIT

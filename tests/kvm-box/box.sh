@@ -131,7 +131,7 @@ timeout --kill-after=10 "$timeout" qemu-system-x86_64 \
 	-accel tcg,thread=multi -cpu max,+svm -smp "$cpus" -m "$mem" \
 	-display none -vga none -nodefaults -no-reboot \
 	-kernel "/boot/vmlinuz-$kver" -initrd "$initrd" \
-	-append "console=ttyS0 loglevel=4 panic=-1 nowatchdog rcupdate.rcu_cpu_stall_suppress=1 kvmbox.x=$xdir kvmbox.k=$kver" \
+	-append "console=ttyS0 loglevel=4 panic=-1 nowatchdog rcupdate.rcu_cpu_stall_suppress=1 kvmbox.x=$xdir" \
 	-virtfs "local,path=/,mount_tag=hostroot,security_model=passthrough,multidevs=remap,id=hostroot" \
 	-serial "file:$log" -chardev stdio,id=out,signal=off -serial chardev:out \
 	</dev/null || true

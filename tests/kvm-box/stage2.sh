@@ -25,7 +25,6 @@ done
 chmod 1777 /tmp /var/tmp
 mkdir -p /run/lock
 echo /sbin/modprobe >/proc/sys/kernel/modprobe
-k=$(sed -n 's/.*kvmbox\.k=\([^ ]*\).*/\1/p' /proc/cmdline)
 modprobe kvm_amd 2>/dev/null || modprobe kvm_intel 2>/dev/null
 for m in tun veth bridge br_netfilter overlay loop erofs fuse nf_tables vhost_vsock; do
 	modprobe "$m" 2>/dev/null
