@@ -27,7 +27,7 @@
 /* Bytes of queued replies (DATA is bounded by credit instead): the guest
  * cannot make us hold more by sending replies nobody asked for. */
 #define MAX_QUEUED_BYTES (16u << 20)
-#define HELLO_TIMEOUT_MS 5000 /* zone-init answers HELLO at once */
+#define HELLO_TIMEOUT_MS 30000 /* zone-init answers at once, but a loaded host may be slow */
 #define HIGH_WATER (1u << 20)
 #define IGNORE_RING 16
 

@@ -25,8 +25,10 @@ expect_eq "busybox applets: sha256sum" \
 	"$(zvm -- sh -c 'printf abc | sha256sum' | cut -d' ' -f1)"
 expect_eq "stdout stays stdout" "out" "$(zvm -- sh -c 'echo out; echo err >&2' 2>/dev/null)"
 expect_eq "stderr stays stderr" "err" "$(zvm -- sh -c 'echo out; echo err >&2' 2>&1 >/dev/null)"
-zvm -- /etc >/dev/null 2>&1
-expect_eq "a command that cannot be executed gives 126" 126 "$?"
+zvm -- /etc >/dev/null 2>"$T_TMP/noexec.err"
+rc=$?
+if [ "$rc" = 126 ]; then pass "a command that cannot be executed gives 126"
+else fail "a command that cannot be executed gives 126" "got $rc: $(tr '\n' ' ' <"$T_TMP/noexec.err")"; fi
 
 # --- resources
 expect_eq "--cpus 2: guest sees 2 CPUs" 2 "$(zvm --cpus 2 -- nproc)"
