@@ -7,6 +7,7 @@
  *          [--add-host NAME:IP]...
  *          [--cap-add CAP]... [--cap-drop CAP]... [--privileged]
  *          [--security-opt seccomp=unconfined|FILE] [--security-opt no-new-privileges]
+ *          [--log-opt max-size=SIZE] [--log-opt max-file=N]
  *          [--pull missing|always|never] [--platform OS/ARCH] [--tls-verify=false]
  *          IMAGE [CMD [ARGS...]]
  * Runs a container in its own zone.  Exit status: the container's, or
@@ -20,6 +21,7 @@
 #include "common/zerr.h"
 #include "oci/image.h"
 #include "oci/pull.h"
+#include "runtime/logs.h"
 #include "runtime/monitor.h"
 #include "runtime/net_store.h"
 #include "runtime/spec.h"
@@ -41,7 +43,7 @@
 
 /* Long options without a short form. */
 enum { OPT_PULL = 0x100, OPT_PLATFORM, OPT_TLS_VERIFY, OPT_CAP_ADD, OPT_CAP_DROP, OPT_SECURITY_OPT,
-       OPT_PRIVILEGED };
+       OPT_PRIVILEGED, OPT_LOG_OPT };
 
 /* --pull: whether to pull IMAGE from its registry first (podman's default: missing) */
 enum pull_policy { PULL_MISSING, PULL_ALWAYS, PULL_NEVER };
@@ -96,6 +98,7 @@ static int parse_flags(int argc, char **argv, struct run_flags *f, json_t *mount
 		{ "cap-drop", required_argument, NULL, OPT_CAP_DROP },
 		{ "security-opt", required_argument, NULL, OPT_SECURITY_OPT },
 		{ "privileged", no_argument, NULL, OPT_PRIVILEGED },
+		{ "log-opt", required_argument, NULL, OPT_LOG_OPT },
 		{ 0 },
 	};
 	static char *env[MAX_FLAGS], *env_files[MAX_FLAGS];
@@ -111,6 +114,8 @@ static int parse_flags(int argc, char **argv, struct run_flags *f, json_t *mount
 	f->env_files = env_files;
 	f->cpus = 1;
 	f->memory = DEFAULT_MEMORY;
+	f->log_max_size = CTR_LOG_DEFAULT_SIZE;
+	f->log_max_files = CTR_LOG_DEFAULT_FILES;
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+dite:w:u:m:v:p:", opts, NULL)) != -1) {
@@ -197,6 +202,10 @@ static int parse_flags(int argc, char **argv, struct run_flags *f, json_t *mount
 				return -1;
 			break;
 		case OPT_PRIVILEGED: sf->privileged = true; break;
+		case OPT_LOG_OPT:
+			if (ctr_log_opt(optarg, &f->log_max_size, &f->log_max_files) < 0)
+				return -1;
+			break;
 		default:
 			if (optopt)
 				return zerr(EINVAL, "unknown or incomplete option -%c", optopt);

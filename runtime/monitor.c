@@ -292,7 +292,8 @@ int monitor_run(const char *root, struct ctr_state *st, const struct monitor_io 
 	}
 	ctr_dir(root, id, vmm_log, sizeof(vmm_log) - 16);
 	strcat(vmm_log, "/zone-vmm.log");
-	if (!io->no_log && ctr_log_open(&log, log_path) < 0)
+	if (!io->no_log && ctr_log_open(&log, log_path, st->config.log_max_size,
+					     st->config.log_max_files) < 0)
 		goto fail;
 
 	/* networking (runtime/net_host.c): TAP, lease, ports before the

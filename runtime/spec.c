@@ -207,6 +207,8 @@ int spec_build(const struct run_flags *f, json_t *ic, const char *id, struct ctr
 	out->interactive = f->interactive;
 	out->cpus = f->cpus;
 	out->memory = f->memory;
+	out->log_max_size = f->log_max_size;
+	out->log_max_files = f->log_max_files;
 	out->read_only = f->read_only;
 	out->rm = f->rm;
 	out->stop_signal = stop_sig;

@@ -18,6 +18,8 @@ struct run_flags {
 	int nenv_files;
 	unsigned cpus;
 	uint64_t memory;
+	uint64_t log_max_size; /* --log-opt max-size= / max-file= */
+	unsigned log_max_files;
 	const char *image;
 	char **cmd; /* CMD [ARGS...] after the image, may be empty */
 	int ncmd;

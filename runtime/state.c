@@ -1,4 +1,5 @@
 #include "runtime/state.h"
+#include "runtime/logs.h"
 #include "common/caps.h"
 #include "common/util.h"
 #include "common/zerr.h"
@@ -270,6 +271,10 @@ static json_t *config_json(const struct ctr_config *c)
 	json_object_set_new(o, "read_only", json_boolean(c->read_only));
 	json_object_set_new(o, "rm", json_boolean(c->rm));
 	json_object_set_new(o, "stop_signal", json_integer(c->stop_signal));
+	if (c->log_max_size) {
+		json_object_set_new(o, "log_max_size", json_integer((json_int_t)c->log_max_size));
+		json_object_set_new(o, "log_max_files", json_integer(c->log_max_files));
+	}
 	if (c->mounts)
 		json_object_set(o, "mounts", c->mounts);
 	if (c->net)
@@ -471,7 +476,7 @@ static int security_from_json(json_t *o, struct ctr_security *s)
 
 static int config_from_json(json_t *o, struct ctr_config *c)
 {
-	long long cpus = 1, memory = 0, stop = 15;
+	long long cpus = 1, memory = 0, stop = 15, log_size = 0, log_files = 1;
 	json_t *mounts, *net;
 
 	if (o && !json_is_object(o))
@@ -482,8 +487,15 @@ static int config_from_json(json_t *o, struct ctr_config *c)
 	    get_bool(o, "interactive", &c->interactive) < 0 ||
 	    get_bool(o, "read_only", &c->read_only) < 0 || get_bool(o, "rm", &c->rm) < 0 ||
 	    get_int(o, "cpus", 0, 1024, &cpus) < 0 || get_int(o, "memory", 0, LLONG_MAX, &memory) < 0 ||
-	    get_int(o, "stop_signal", 0, 64, &stop) < 0)
+	    get_int(o, "stop_signal", 0, 64, &stop) < 0 ||
+	    get_int(o, "log_max_size", 0, LLONG_MAX, &log_size) < 0 ||
+	    get_int(o, "log_max_files", 1, CTR_LOG_MAX_FILES, &log_files) < 0)
 		return -1;
+	if (log_size && log_size < CTR_LOG_MIN_SIZE)
+		return zerr(EINVAL, "state: config.log_max_size %lld is below %d", log_size,
+			    CTR_LOG_MIN_SIZE);
+	c->log_max_size = log_size;
+	c->log_max_files = log_files;
 	c->cpus = cpus;
 	c->memory = memory;
 	c->stop_signal = stop;

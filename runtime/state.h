@@ -45,6 +45,10 @@ struct ctr_config {
 	unsigned cpus;
 	uint64_t memory; /* bytes */
 	int stop_signal;
+	/* zone run --log-opt: ctr.log's bound (runtime/logs.h); 0: unbounded
+	 * (zone-runc keeps no log; containers made before the bound) */
+	uint64_t log_max_size;
+	unsigned log_max_files;
 	/* zone run -v/--mount/--tmpfs: an array of mount objects as
 	 * runtime/mounts.c reads them (checked to be an array of objects
 	 * here), or NULL */

@@ -179,6 +179,26 @@ else
 fi
 z rm "$F" ps-b >/dev/null
 
+# --- the log is bounded (--log-opt max-size/max-file): a container that
+# writes without end keeps at most max-size x max-file on the host.  1 GiB
+# where zones run natively; in the emulated box fewer MiB, as many rotations.
+LOG_MIB=$((T_SLOW > 1 ? 24 : 1024))
+L=$(z run -d --log-opt max-size=1m --log-opt max-file=3 demo sh -c \
+	"yes 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcde | head -c $((LOG_MIB << 20)); echo; echo end-of-output")
+timeout 600 "$ZONE" wait "$L" >/dev/null
+log_files=$(ls "$ZONE_ROOT/containers/$L" | grep -c '^ctr\.log')
+log_bytes=$(cat "$ZONE_ROOT/containers/$L"/ctr.log* | wc -c)
+if [ "$log_files" = 3 ] && [ "$log_bytes" -le $((3 << 20)) ] && [ "$log_bytes" -gt $((2 << 20)) ]; then
+	pass "a container printing $LOG_MIB MiB leaves 1m x 3 of log ($log_bytes bytes in 3 files)"
+else
+	fail "log bound" "$log_files files, $log_bytes bytes after $LOG_MIB MiB with max-size=1m max-file=3"
+fi
+expect_eq "logs --tail 1 after the rotations" "end-of-output" "$(z logs --tail 1 "$L" 2>&1)"
+expect_eq "logs: the oldest kept line comes first, whole" \
+	"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcde" \
+	"$(z logs "$L" 2>/dev/null | sed -n 2p)"
+z rm "$L" >/dev/null
+
 # --- exec into a running container: its env and workdir
 expect_eq "exec runs in the container" "exec-ok" "$(z exec ps-a sh -c 'echo exec-ok')"
 z exec ps-a sh -c 'exit 4'
@@ -388,6 +408,8 @@ bad "--cpus lots" "$ZONE" run --rm --cpus lots demo true
 bad "--memory 1k" "$ZONE" run --rm --memory 1k demo true
 bad "--memory lots" "$ZONE" run --rm --memory lots demo true
 bad "unknown flag" "$ZONE" run --rm --frobnicate demo true
+bad "--log-opt max-size=1k" "$ZONE" run --rm --log-opt max-size=1k demo true
+bad "--log-opt compress=true" "$ZONE" run --rm --log-opt compress=true demo true
 bad "no image" "$ZONE" run --rm
 bad "relative -w" "$ZONE" run --rm -w tmp demo true
 bad "missing --env-file" "$ZONE" run --rm --env-file "$T_TMP/no-such-file" demo true

@@ -31,6 +31,8 @@ static void fill(struct ctr_state *st, const char *id, const char *name, const c
 	st->config.memory = 1ULL << 30;
 	st->config.tty = true;
 	st->config.stop_signal = 15;
+	st->config.log_max_size = 1 << 20;
+	st->config.log_max_files = 3;
 	st->config.net = json_pack("{s:s, s:[{s:s, s:i, s:i, s:s}], s:[s], s:[[s, s]]}", "network",
 				   "zone", "publish", "host_ip", "", "host_port", 8080, "port", 80,
 				   "proto", "tcp", "dns", "1.1.1.1", "add_hosts", "db", "10.0.0.5");
@@ -53,6 +55,12 @@ static void test_roundtrip(void)
 	      "argv and env");
 	CHECK(b.config.cpus == 2 && b.config.memory == 1ULL << 30 && b.config.tty && b.config.stop_signal == 15,
 	      "config numbers and flags");
+	CHECK(b.config.log_max_size == 1 << 20 && b.config.log_max_files == 3, "config: log bound");
+	json_object_set_new(json_object_get(j, "config"), "log_max_size", json_integer(100));
+	{
+		struct ctr_state c;
+		CHECK(ctr_state_from_json(j, &c) < 0, "config: a log bound below 4k is refused");
+	}
 	CHECK(json_is_string(json_object_get(b.annotations, "k")), "annotations");
 	CHECK(json_equal(a.config.net, b.config.net), "config.net");
 	CHECK(b.network.name && !strcmp(b.network.name, "zone") && !strcmp(b.network.ip, "10.89.0.2") &&
