@@ -325,6 +325,8 @@ int monitor_run(const char *root, struct ctr_state *st, const struct monitor_io 
 	struct idm_rootfs rf = { "/dev/vda", "erofs", cfg->read_only,
 				 (char *)hostname, hosts, resolv_str };
 	security_rootfs(&cfg->security, &rf);
+	if (hooks && hooks->prepare_rootfs)
+		hooks->prepare_rootfs(hooks->arg, &rf);
 	rc = st->disk ? idm_rootfs(conn, &rf) : zone_share_rootfs(conn, &rf);
 	free(resolv_str);
 	if (rc < 0) {

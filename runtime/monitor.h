@@ -19,6 +19,7 @@ struct monitor_io {
 };
 
 struct idm_start;
+struct idm_rootfs;
 
 /* What zone-runc adds to the life of a container (NULL for zone run). */
 struct monitor_hooks {
@@ -31,6 +32,8 @@ struct monitor_hooks {
 	/* Fill in what the state does not carry (uid/gid, groups, rlimits,
 	 * capabilities, no_new_privs, umask, console size). */
 	void (*prepare)(void *arg, struct idm_start *start);
+	/* The same for the container root (masked and read-only paths). */
+	void (*prepare_rootfs)(void *arg, struct idm_rootfs *rf);
 	void *arg;
 };
 

@@ -6,6 +6,7 @@
 #ifndef ZONE_RUNTIME_RUNC_H
 #define ZONE_RUNTIME_RUNC_H
 
+#include "idm/messages.h"
 #include "runtime/oci_spec.h"
 #include "runtime/state.h"
 
@@ -72,6 +73,14 @@ json_t *runc_state_json(const struct ctr_state *st);
 int runc_write_pid_file(const char *path, pid_t pid);
 /* Wait until the container's monitor is gone; false on timeout. */
 bool runc_wait_gone(const struct ctr_state *st, long ms);
+
+/* config.json's confinement as runc applies it: linux.seccomp for the
+ * container's processes (exec'd ones too) and linux.maskedPaths /
+ * readonlyPaths for its root.  runc_seccomp: *out gets the profile (on the
+ * heap: sc_profile_free) and 1 is returned, or 0 without one, or -1 (zerr)
+ * when it does not convert. */
+int runc_seccomp(const struct oci_spec *spec, struct sc_profile *out);
+void runc_rootfs_paths(const struct oci_spec *spec, struct idm_rootfs *rf);
 
 /* Run the hooks of kind with the state JSON on stdin, in order; the
  * first failure (exit status, signal, timeout) is the error.  The state's

@@ -106,6 +106,8 @@ struct monitor_ctx {
 	bool wait_for_start;
 	struct idm_rlimit rlimits[64];
 	struct idm_caps caps;
+	struct sc_profile seccomp;
+	bool has_seccomp;
 };
 
 static int on_created(void *arg, struct ctr_state *st)
@@ -165,10 +167,19 @@ static void prepare(void *arg, struct idm_start *start)
 					     p->caps.bounding, p->caps.ambient };
 		start->caps = &m->caps;
 	}
+	if (m->has_seccomp)
+		start->seccomp = &m->seccomp;
 	if (p->console_height && p->console_width) {
 		start->rows = p->console_height;
 		start->cols = p->console_width;
 	}
+}
+
+static void prepare_rootfs(void *arg, struct idm_rootfs *rf)
+{
+	struct monitor_ctx *m = arg;
+
+	runc_rootfs_paths(m->spec, rf);
 }
 
 /* The monitor process: never returns. */
@@ -178,12 +189,13 @@ static void __attribute__((noreturn)) monitor_main(const struct runc *r, struct 
 						   int ready_fd)
 {
 	struct monitor_ctx ctx = { r, spec, wait_for_start };
-	struct monitor_hooks hooks = { on_created, wait_start, prepare, &ctx };
+	struct monitor_hooks hooks = { on_created, wait_start, prepare, prepare_rootfs, &ctx };
 	struct monitor_io io = { STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO, ready_fd, true };
 	int code, start_errno;
 
 	if (o->detach)
 		setsid(); /* conmon's or the shim's child, not the terminal's */
+	ctx.has_seccomp = runc_seccomp(spec, &ctx.seccomp) > 0; /* checked by create */
 	if (o->console_socket) {
 		int slave = runc_console_open(o->console_socket, spec->process.console_height,
 					      spec->process.console_width);
@@ -329,6 +341,15 @@ static pid_t create(struct runc *r, const char *id, const struct create_opts *o,
 		return zerr(0, "cannot allocate tty if runc will detach without setting console socket");
 	if (!spec->process.terminal && o->console_socket)
 		return zerr(0, "cannot use console socket if runc will not allocate tty");
+	{ /* a profile that does not convert fails here, before anything exists */
+		struct sc_profile check = { 0 };
+		int has = runc_seccomp(spec, &check);
+
+		if (has > 0)
+			sc_profile_free(&check);
+		if (has < 0)
+			return -1;
+	}
 
 	lock = ctr_lock(r->root);
 	if (lock < 0)

@@ -176,6 +176,7 @@ int runc_cmd_exec(struct runc *r, int argc, char **argv)
 	struct idm_start start = { .umask = 022, .kill_on_close = true };
 	struct idm_caps caps;
 	struct idm_rlimit rl[64];
+	struct sc_profile sc = { 0 };
 	struct ctr_state st;
 	char sock[4096];
 	const char *status;
@@ -259,6 +260,21 @@ int runc_cmd_exec(struct runc *r, int argc, char **argv)
 		return zerr(0, "cannot allocate tty if runc will detach without setting console socket");
 	if (!start.tty && o.console_socket)
 		return zerr(0, "cannot use console socket if runc will not allocate tty");
+	/* the container's seccomp profile holds for exec'd processes too, as
+	 * in runc: without its config.json, no exec (never unconfined) */
+	if (st.bundle) {
+		struct oci_spec spec = { 0 };
+		int has;
+
+		if (oci_spec_load(st.bundle, &spec) < 0)
+			return zerr_prefix("the container's config.json (for its seccomp profile)");
+		has = runc_seccomp(&spec, &sc);
+		oci_spec_free(&spec);
+		if (has < 0)
+			return -1;
+		if (has)
+			start.seccomp = &sc;
+	}
 
 	if (!o.detach) {
 		if (o.pid_file && runc_write_pid_file(o.pid_file, getpid()) < 0)

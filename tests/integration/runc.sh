@@ -237,9 +237,33 @@ expect_eq "podman run: env, user, workdir" "v|1000|/tmp" \
 expect_eq "podman run: uname -r is the zone's kernel" "$ZONE_UNAME" "$(pm run --rm localhost/demo uname -r 2>&1)"
 expect_eq "podman run: ps inside shows the process as PID 1" "1" \
 	"$(pm run --rm localhost/demo ps -o pid,comm | awk '$2 == "ps" {print $1}')"
+# confinement from podman's config.json, as runc applies it: its seccomp
+# profile, capabilities, masked and read-only paths (the zone-init side is
+# tests/integration/confine.sh's)
+posture='grep -E "^(Seccomp|CapEff):" /proc/self/status | tr -s "\t" " " | tr "\n" " ";
+	unshare -U true 2>/dev/null && echo unshare-ok || echo unshare-refused;
+	echo "kcore=$(wc -c </proc/kcore)"; (echo h >/proc/sysrq-trigger) 2>/dev/null && echo sysrq-writable || echo sysrq-ro'
+got=$(pm run --rm localhost/demo sh -c "$posture" 2>&1 | tr '\n' ' ')
+case $got in
+"Seccomp: 2 CapEff: 00000000"*" unshare-refused kcore=0 sysrq-ro ")
+	cap=$(printf '%s' "$got" | sed -n 's/.*CapEff: \([0-9a-f]*\).*/\1/p')
+	if [ $((0x$cap & (1 << 21))) -eq 0 ]; then
+		pass "podman run: seccomp on, no CAP_SYS_ADMIN, unshare refused, /proc masked ($got)"
+	else
+		fail "podman run: confinement" "CAP_SYS_ADMIN in CapEff: $got"
+	fi ;;
+*) fail "podman run: confinement" "$got" ;;
+esac
+got=$(pm run --rm --privileged localhost/demo sh -c "$posture" 2>&1 | tr '\n' ' ')
+case $got in
+"Seccomp: 0 CapEff: 000001ffffffffff unshare-ok "*) pass "podman run --privileged: no seccomp, every capability" ;;
+*) fail "podman run --privileged" "$got" ;;
+esac
 cid=$(pm run -d localhost/demo sh -c 'echo started; sleep 300' 2>"$T_TMP/pd.err")
 expect_eq "podman run -d" 0 $?
 expect_eq "podman exec" "in-zone" "$(pm exec "$cid" echo in-zone 2>&1)"
+expect_eq "podman exec: the container's seccomp profile holds" "Seccomp: 2" \
+	"$(pm exec "$cid" grep ^Seccomp: /proc/self/status 2>&1 | tr -s '\t' ' ')"
 for _ in $(seq 50); do pm logs "$cid" 2>/dev/null | grep -q started && break; sleep 0.2; done
 expect_eq "podman logs" "started" "$(pm logs "$cid" 2>&1)"
 pm stop -t 2 "$cid" >/dev/null 2>&1
