@@ -9,7 +9,7 @@
 source "$(dirname "$0")/../lib.sh"
 ZRUNC=$BUILD/zone-runc
 QUIRKS=$ROOT/../shared/conformance/host-quirks.sh
-KERNEL=${ZONE_KERNEL:-$ROOT/../shared/guest/vmlinux-pvm}
+KERNEL=${ZONE_KERNEL:-$BUILD/vmlinux} # what zone-vmm boots first (make kernel)
 
 need_kvm
 need "zone-runc (make build/zone-runc)" test -x "$ZRUNC"
