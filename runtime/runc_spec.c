@@ -83,7 +83,7 @@ int runc_cmd_features(struct runc *r, int argc, char **argv)
 	};
 	static const char *const actions[] = {
 		"SCMP_ACT_ALLOW", "SCMP_ACT_ERRNO", "SCMP_ACT_KILL", "SCMP_ACT_KILL_PROCESS",
-		"SCMP_ACT_KILL_THREAD", "SCMP_ACT_LOG", "SCMP_ACT_NOTIFY", "SCMP_ACT_TRACE", "SCMP_ACT_TRAP",
+		"SCMP_ACT_KILL_THREAD", "SCMP_ACT_LOG", "SCMP_ACT_TRAP", /* no NOTIFY, TRACE */
 	};
 	static const char *const ops[] = {
 		"SCMP_CMP_EQ", "SCMP_CMP_GE", "SCMP_CMP_GT", "SCMP_CMP_LE", "SCMP_CMP_LT",
@@ -115,8 +115,8 @@ int runc_cmd_features(struct runc *r, int argc, char **argv)
 	for (size_t i = 0; i < ARRAY_SIZE(caps); i++)
 		json_array_append_new(a, json_string(caps[i]));
 	json_object_set_new(lx, "capabilities", a);
-	/* parsed and checked, not yet applied in the zone: say so */
-	json_object_set_new(sc, "enabled", json_false());
+	/* zone-init loads config.json's profile (runtime/runc_security.c) */
+	json_object_set_new(sc, "enabled", json_true());
 	a = json_array();
 	for (size_t i = 0; i < ARRAY_SIZE(actions); i++)
 		json_array_append_new(a, json_string(actions[i]));
@@ -125,7 +125,8 @@ int runc_cmd_features(struct runc *r, int argc, char **argv)
 	for (size_t i = 0; i < ARRAY_SIZE(ops); i++)
 		json_array_append_new(a, json_string(ops[i]));
 	json_object_set_new(sc, "operators", a);
-	json_object_set_new(sc, "archs", json_pack("[s,s]", "SCMP_ARCH_X86", "SCMP_ARCH_X86_64"));
+	/* the filter is built for the zone's own architecture */
+	json_object_set_new(sc, "archs", json_pack("[s]", "SCMP_ARCH_X86_64"));
 	json_object_set_new(lx, "seccomp", sc);
 	json_dumpf(j, stdout, JSON_INDENT(4) | JSON_PRESERVE_ORDER);
 	putchar('\n');

@@ -2,6 +2,7 @@
 #include "tests/unit/check.h"
 #include "common/zerr.h"
 #include "runtime/oci_spec.h"
+#include "runtime/runc.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -228,6 +229,40 @@ static void test_process(void)
 	      "exec --process that is not an object");
 }
 
+/* What zone-runc hands zone-init from config.json: the seccomp profile in
+ * the OCI form podman writes, and the masked and read-only paths. */
+static void test_confinement(void)
+{
+	static const char *cfg =
+		"{" MINIMAL "," PROC ",\"linux\":{"
+		"\"maskedPaths\":[\"/proc/kcore\",\"/sys/firmware\",\"/sys/dev/block\"],"
+		"\"readonlyPaths\":[\"/proc/sys\",\"/proc/sysrq-trigger\"],"
+		"\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"defaultErrnoRet\":38,"
+		"\"architectures\":[\"SCMP_ARCH_X86_64\",\"SCMP_ARCH_X86\",\"SCMP_ARCH_X32\"],"
+		"\"syscalls\":[{\"names\":[\"read\",\"write\",\"exit_group\"],\"action\":\"SCMP_ACT_ALLOW\"},"
+		"{\"names\":[\"personality\"],\"action\":\"SCMP_ACT_ALLOW\","
+		"\"args\":[{\"index\":0,\"value\":0,\"op\":\"SCMP_CMP_EQ\"}]},"
+		"{\"names\":[\"ptrace\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":1}]}}}";
+	struct oci_spec s;
+	struct idm_rootfs rf = { 0 };
+	struct sc_profile p = { 0 };
+
+	CHECK(parse(cfg, &s) == 0, "podman-style confinement parses");
+	CHECK(runc_seccomp(&s, &p) == 1 && p.nrules >= 3, "linux.seccomp converts for zone-init");
+	sc_profile_free(&p);
+	runc_rootfs_paths(&s, &rf);
+	CHECK(rf.nmasked_paths == 3 && !strcmp(rf.masked_paths[2], "/sys/dev/block") &&
+		      rf.nreadonly_paths == 2 && !strcmp(rf.readonly_paths[1], "/proc/sysrq-trigger"),
+	      "maskedPaths and readonlyPaths go to ROOTFS");
+	oci_spec_free(&s);
+
+	CHECK(parse("{" MINIMAL "," PROC "}", &s) == 0 && runc_seccomp(&s, &p) == 0,
+	      "no linux.seccomp: no profile");
+	runc_rootfs_paths(&s, &rf);
+	CHECK(rf.nmasked_paths == 0 && rf.nreadonly_paths == 0, "no paths: none masked");
+	oci_spec_free(&s);
+}
+
 int main(void)
 {
 	test_full();
@@ -235,5 +270,6 @@ int main(void)
 	test_runc_errors();
 	test_hostile();
 	test_process();
+	test_confinement();
 	CHECK_DONE();
 }
