@@ -173,6 +173,50 @@ int read_file(const char *path, size_t max, uint8_t **out, size_t *len)
 	return 0;
 }
 
+int read_input(const char *path, size_t max, uint8_t **out, size_t *len)
+{
+	z_autoclose int fd = open(path, O_RDONLY | O_CLOEXEC);
+	size_t cap = 4096, n = 0;
+	uint8_t *buf;
+
+	if (fd < 0)
+		return zerr(errno, "cannot open %s", path);
+	if (!(buf = malloc(cap)))
+		return zerr(ENOMEM, "reading %s", path);
+	for (;;) {
+		ssize_t r;
+
+		if (n == cap) {
+			uint8_t *nb = cap > max ? NULL : realloc(buf, cap * 2);
+
+			if (!nb) {
+				free(buf);
+				return cap > max ? zerr(0, "%s is too large (max %zu bytes)", path, max)
+						 : zerr(ENOMEM, "reading %s", path);
+			}
+			buf = nb;
+			cap *= 2;
+		}
+		r = read(fd, buf + n, cap - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			free(buf);
+			return zerr(errno, "reading %s", path);
+		}
+		if (r == 0)
+			break;
+		n += r;
+	}
+	if (n > max) {
+		free(buf);
+		return zerr(0, "%s is too large (max %zu bytes)", path, max);
+	}
+	*out = buf;
+	*len = n;
+	return 0;
+}
+
 uint64_t monotonic_ms(void)
 {
 	struct timespec ts;

@@ -17,6 +17,9 @@ ssize_t read_all(int fd, void *buf, size_t len);
 int write_file_atomic(const char *path, const void *buf, size_t len, mode_t mode);
 /* Read a whole file (at most max bytes) into a malloc'd buffer. */
 int read_file(const char *path, size_t max, uint8_t **out, size_t *len);
+/* The same for what a caller names as input: also a pipe or a terminal
+ * (/dev/stdin), read to its end. */
+int read_input(const char *path, size_t max, uint8_t **out, size_t *len);
 
 /* CLOCK_MONOTONIC in milliseconds: for deadlines and timeouts. */
 uint64_t monotonic_ms(void);

@@ -197,7 +197,7 @@ int runc_cmd_exec(struct runc *r, int argc, char **argv)
 	if (o.process_file) {
 		uint8_t *text;
 		size_t len;
-		if (read_file(o.process_file, 4 << 20, &text, &len) < 0)
+		if (read_input(o.process_file, 4 << 20, &text, &len) < 0)
 			return -1;
 		rc = oci_process_parse((char *)text, len, &proc);
 		free(text);

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -281,6 +282,27 @@ static void test_write_atomic(void)
 	snprintf(bad, sizeof(bad), "%s/missing/f", dir);
 	CHECK(write_file_atomic(bad, "x", 1, 0600) == -1 && zerr_errno() == ENOENT,
 	      "write_file_atomic: missing directory fails with ENOENT");
+	CHECK(read_input(path, 100, &got, &len) == 0 && len == 4 && memcmp(got, "new!", 4) == 0,
+	      "read_input: a regular file");
+	free(got);
+	CHECK(read_input(path, 3, &got, &len) < 0 && strstr(zerr_msg(), "too large"),
+	      "read_input: past max is an error");
+	{
+		int p[2];
+		char big[10000];
+
+		memset(big, 'p', sizeof(big));
+		CHECK(pipe(p) == 0 && fcntl(p[1], F_SETPIPE_SZ, 1 << 16) >= 0 &&
+			      write(p[1], big, sizeof(big)) == (ssize_t)sizeof(big),
+		      "pipe filled");
+		close(p[1]);
+		snprintf(bad, sizeof(bad), "/proc/self/fd/%d", p[0]);
+		CHECK(read_input(bad, 1 << 20, &got, &len) == 0 && len == sizeof(big) &&
+			      !memcmp(got, big, len),
+		      "read_input: a pipe (as /dev/stdin), to its end");
+		free(got);
+		close(p[0]);
+	}
 	unlink(path);
 	CHECK(rmdir(dir) == 0, "write_file_atomic leaves no temporary file");
 }
