@@ -1,5 +1,4 @@
 #include "init/process.h"
-#include "init/ctr_ns.h"
 #include "common/seccomp_profile.h"
 #include "common/zerr.h"
 
@@ -142,7 +141,7 @@ static int move_fd(int from, int to)
 /* Runs in the child after fork: never returns.  filter: the built
  * seccomp filter or NULL. */
 static void __attribute__((noreturn)) child(const struct idm_start *s, int io[3], int errfd,
-					    void *filter, enum ctr_ns_role role)
+					    void *filter)
 {
 	static char *empty_env[] = { NULL };
 	sigset_t all;
@@ -153,8 +152,6 @@ static void __attribute__((noreturn)) child(const struct idm_start *s, int io[3]
 	sigemptyset(&all);
 	sigprocmask(SIG_SETMASK, &all, NULL);
 
-	if (ctr_ns_child(role) < 0)
-		child_fail(errfd, "entering the container's namespaces");
 	if (setsid() < 0)
 		child_fail(errfd, "setsid");
 	if (s->tty && ioctl(io[0], TIOCSCTTY, 0) < 0)
@@ -232,7 +229,6 @@ int proc_spawn(const struct idm_start *s, struct spawned *out)
 	int in[2] = { -1, -1 }, outp[2] = { -1, -1 }, errp[2] = { -1, -1 }, ex[2] = { -1, -1 };
 	int ptm = -1, pts = -1, io[3];
 	struct child_err ce;
-	enum ctr_ns_role role;
 	void *filter = NULL;
 	ssize_t n;
 	pid_t pid;
@@ -257,12 +253,14 @@ int proc_spawn(const struct idm_start *s, struct spawned *out)
 	/* Built here, so a bad profile is an error before anything runs. */
 	if (s->seccomp && !(filter = sc_filter_build(s->seccomp, s->no_new_privs)))
 		goto fail;
-	pid = ctr_ns_fork(&role);
-	if (pid < 0)
+	pid = fork();
+	if (pid < 0) {
+		zerr(errno, "fork");
 		goto fail;
+	}
 	if (pid == 0) {
 		close(ex[0]);
-		child(s, io, ex[1], filter, role);
+		child(s, io, ex[1], filter);
 	}
 	sc_filter_free(filter);
 	filter = NULL;
@@ -288,7 +286,6 @@ int proc_spawn(const struct idm_start *s, struct spawned *out)
 		}
 		goto fail;
 	}
-	ctr_ns_spawned(pid);
 	if (s->tty) {
 		out->stdin_fd = out->stdout_fd = ptm;
 		out->stderr_fd = -1;

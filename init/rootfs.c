@@ -1,5 +1,4 @@
 #include "init/rootfs.h"
-#include "init/ctr_ns.h"
 #include "init/masks.h"
 #include "common/util.h"
 #include "common/zerr.h"
@@ -233,9 +232,7 @@ int rootfs_setup(const struct idm_rootfs *r)
 		return -1;
 	/* in the container's own /proc and /sys, now that they are at / */
 	if (masks_apply(r->masked_paths, r->nmasked_paths, r->readonly_paths,
-			r->nreadonly_paths) < 0 ||
-	    ctr_ns_enable(r->masked_paths, r->nmasked_paths, r->readonly_paths,
-			  r->nreadonly_paths) < 0)
+			r->nreadonly_paths) < 0)
 		return -1;
 	done = 1;
 	return 0;
