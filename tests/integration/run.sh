@@ -182,7 +182,7 @@ z rm "$F" ps-b >/dev/null
 # --- the log is bounded (--log-opt max-size/max-file): a container that
 # writes without end keeps at most max-size x max-file on the host.  1 GiB
 # where zones run natively; in the emulated box fewer MiB, as many rotations.
-LOG_MIB=$((T_SLOW > 1 ? 24 : 1024))
+LOG_MIB=$((T_SLOW > 1 ? 12 : 1024))
 L=$(z run -d --log-opt max-size=1m --log-opt max-file=3 demo sh -c \
 	"yes 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcde | head -c $((LOG_MIB << 20)); echo; echo end-of-output")
 timeout 600 "$ZONE" wait "$L" >/dev/null
