@@ -13,7 +13,7 @@ PKGS=(
 	qemu-system-x86 ccache
 	libcurl4-openssl-dev docker-registry apache2-utils openssl python3-jwt python3-cryptography
 	runc crun podman skopeo umoci buildah debootstrap hyperfine containerd
-	nftables iproute2 curl wrk iperf3 redis-tools
+	nftables iproute2 curl wrk iperf3 redis-tools netcat-openbsd
 )
 # Without a usable /dev/kvm, the tests that boot zones run in the KVM box
 # (tests/kvm-box): a Debian kernel with kvm_amd under QEMU's emulated SVM.

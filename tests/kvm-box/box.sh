@@ -108,6 +108,38 @@ crashed() {
 	l=$(grep -a -E 'Kernel panic|Oops: |BUG: ' "$log" 2>/dev/null | grep -a -v 'soft lockup' | head -1)
 	[ -n "$l" ] && echo "$l"
 }
+# where_stuck: each emulated CPU's instruction pointer, with the box
+# kernel's symbol for it, from QEMU's monitor (for a hung box's log).
+where_stuck() {
+	python3 - "$xdir/monitor" "$xdir/kallsyms" <<'PY'
+import bisect, socket, sys, time
+s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.settimeout(5)
+s.sendall(b"info registers -a\n"); time.sleep(2); out = b""
+try:
+    while True:
+        b = s.recv(65536)
+        if not b: break
+        out += b
+except OSError:
+    pass
+syms = []
+try:
+    for l in open(sys.argv[2]):
+        a, _, n = l.split()[:3]
+        syms.append((int(a, 16), n))
+    syms.sort()
+except OSError:
+    pass
+cpu = "?"
+for l in out.decode(errors="replace").splitlines():
+    if l.startswith("CPU#"): cpu = l[4:].split()[0]
+    if "RIP=" in l:
+        rip = int(l.split("RIP=")[1].split()[0], 16)
+        i = bisect.bisect_right(syms, (rip, "~")) - 1
+        sym = "%s+0x%x" % (syms[i][1], rip - syms[i][0]) if i >= 0 else ""
+        print("kvm-box: hung: CPU %s at %x %s" % (cpu, rip, sym))
+PY
+}
 (
 	last=0 quiet=0
 	while sleep 5; do
@@ -120,6 +152,9 @@ crashed() {
 		fi
 		if [ -f "$xdir/died" ]; then
 			cat "$xdir/died"
+			# (not into $log: QEMU writes it at its own offset)
+			where_stuck >"$log.stuck" 2>&1
+			cat "$log.stuck" >&2
 			pkill -f -- "kvmbox.x=$xdir" 2>/dev/null
 			exit
 		fi
@@ -131,9 +166,10 @@ timeout --kill-after=10 "$timeout" qemu-system-x86_64 \
 	-accel tcg,thread=multi -cpu max,+svm -smp "$cpus" -m "$mem" \
 	-display none -vga none -nodefaults -no-reboot \
 	-kernel "/boot/vmlinuz-$kver" -initrd "$initrd" \
-	-append "console=ttyS0 loglevel=4 panic=-1 nowatchdog rcupdate.rcu_cpu_stall_suppress=1 kvmbox.x=$xdir" \
+	-append "console=ttyS0 loglevel=4 panic=-1 nokaslr nowatchdog rcupdate.rcu_cpu_stall_suppress=1 kvmbox.x=$xdir" \
 	-virtfs "local,path=/,mount_tag=hostroot,security_model=passthrough,multidevs=remap,id=hostroot" \
 	-serial "file:$log" -chardev stdio,id=out,signal=off -serial chardev:out \
+	-monitor "unix:$xdir/monitor,server=on,wait=off" \
 	</dev/null || true
 kill $watcher 2>/dev/null || true
 if [ ! -f "$xdir/died" ] && [ ! -f "$xdir/rc" ] && crashed >/dev/null; then
