@@ -77,7 +77,7 @@ fi
 # It lives in the project tree, which the box sees at the same path.
 xdir=$(mktemp -d "$OUT/run.XXXXXX")
 trap 'rm -rf "$xdir"' EXIT
-cp "$HERE/stage2.sh" "$xdir/stage2.sh"
+cp "$HERE/stage2.sh" "$HERE/kvm-pin.py" "$xdir/"
 printf '%q ' "$@" >"$xdir/cmd"
 {
 	printf 'cd %q\n' "$PWD"
