@@ -64,20 +64,27 @@ static bool never(void *arg)
 	return false;
 }
 
-/* What zone logs prints (stdout and stderr into one buffer). */
-static char *print_all(const char *path, long tail, size_t *len)
+/* What was printed to the memfd fd, NUL-terminated; closes fd. */
+static char *printed(int fd, size_t *len)
 {
-	int fd = memfd_create("out", 0);
 	struct stat st;
 	char *buf;
 
-	CHECK(ctr_log_print(path, tail, false, fd, fd, never, NULL) == 0, "ctr_log_print");
 	fstat(fd, &st);
 	buf = calloc(1, st.st_size + 1);
 	pread(fd, buf, st.st_size, 0);
 	close(fd);
 	*len = st.st_size;
 	return buf;
+}
+
+/* What zone logs prints (stdout and stderr into one buffer). */
+static char *print_all(const char *path, long tail, size_t *len)
+{
+	int fd = memfd_create("out", 0);
+
+	CHECK(ctr_log_print(path, tail, false, fd, fd, never, NULL) == 0, "ctr_log_print");
+	return printed(fd, len);
 }
 
 /* out is "line N\n" for consecutive N ending at last: returns the first N
@@ -292,7 +299,7 @@ static void test_follow(void)
 	struct writer w = { .l = &l };
 	char path[128], *out;
 	pthread_t t;
-	struct stat st;
+	size_t len;
 	int fd = memfd_create("out", 0);
 
 	clean();
@@ -302,12 +309,9 @@ static void test_follow(void)
 	CHECK(ctr_log_print(path, -1, true, fd, fd, writer_running, &w) == 0, "follow returns");
 	pthread_join(t, NULL);
 	ctr_log_close(&l);
-	fstat(fd, &st);
-	out = calloc(1, st.st_size + 1);
-	pread(fd, out, st.st_size, 0);
+	out = printed(fd, &len);
 	CHECK(consecutive_until(out, 599) == 0, "-f: every line, across rotations, in order");
 	free(out);
-	close(fd);
 }
 
 static void test_opts(void)
