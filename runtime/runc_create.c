@@ -106,8 +106,7 @@ struct monitor_ctx {
 	bool wait_for_start;
 	struct idm_rlimit rlimits[64];
 	struct idm_caps caps;
-	struct sc_profile seccomp;
-	bool has_seccomp;
+	struct sc_profile *seccomp; /* config.json's, or NULL */
 };
 
 static int on_created(void *arg, struct ctr_state *st)
@@ -167,8 +166,7 @@ static void prepare(void *arg, struct idm_start *start)
 					     p->caps.bounding, p->caps.ambient };
 		start->caps = &m->caps;
 	}
-	if (m->has_seccomp)
-		start->seccomp = &m->seccomp;
+	start->seccomp = m->seccomp;
 	if (p->console_height && p->console_width) {
 		start->rows = p->console_height;
 		start->cols = p->console_width;
@@ -185,17 +183,16 @@ static void prepare_rootfs(void *arg, struct idm_rootfs *rf)
 /* The monitor process: never returns. */
 static void __attribute__((noreturn)) monitor_main(const struct runc *r, struct ctr_state *st,
 						   const struct oci_spec *spec,
-						   const struct create_opts *o, bool wait_for_start,
-						   int ready_fd)
+						   const struct create_opts *o, struct sc_profile *seccomp,
+						   bool wait_for_start, int ready_fd)
 {
-	struct monitor_ctx ctx = { r, spec, wait_for_start };
+	struct monitor_ctx ctx = { r, spec, wait_for_start, .seccomp = seccomp };
 	struct monitor_hooks hooks = { on_created, wait_start, prepare, prepare_rootfs, &ctx };
 	struct monitor_io io = { STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO, ready_fd, true };
 	int code, start_errno;
 
 	if (o->detach)
 		setsid(); /* conmon's or the shim's child, not the terminal's */
-	ctx.has_seccomp = runc_seccomp(spec, &ctx.seccomp) > 0; /* checked by create */
 	if (o->console_socket) {
 		int slave = runc_console_open(o->console_socket, spec->process.console_height,
 					      spec->process.console_width);
@@ -218,7 +215,8 @@ static void __attribute__((noreturn)) monitor_main(const struct runc *r, struct 
  * else the detached grandchild's pid is read from the state) once the
  * container is created, or -1 with the monitor's reason. */
 static pid_t spawn_monitor(const struct runc *r, struct ctr_state *st, const struct oci_spec *spec,
-			   const struct create_opts *o, bool wait_for_start)
+			   const struct create_opts *o, struct sc_profile *seccomp,
+			   bool wait_for_start)
 {
 	char line[ZERR_MAX + 8];
 	int p[2];
@@ -244,7 +242,7 @@ static pid_t spawn_monitor(const struct runc *r, struct ctr_state *st, const str
 			if (g != 0)
 				_exit(g < 0 ? 1 : 0);
 		}
-		monitor_main(r, st, spec, o, wait_for_start, p[1]);
+		monitor_main(r, st, spec, o, seccomp, wait_for_start, p[1]);
 	}
 	close(p[1]);
 	if (o->detach)
@@ -341,15 +339,13 @@ static pid_t create(struct runc *r, const char *id, const struct create_opts *o,
 		return zerr(0, "cannot allocate tty if runc will detach without setting console socket");
 	if (!spec->process.terminal && o->console_socket)
 		return zerr(0, "cannot use console socket if runc will not allocate tty");
-	{ /* a profile that does not convert fails here, before anything exists */
-		struct sc_profile check = { 0 };
-		int has = runc_seccomp(spec, &check);
+	/* converted once, here: a profile that does not convert fails before
+	 * anything exists (it lives until exit, in the monitor too) */
+	static struct sc_profile seccomp;
+	int has_seccomp = runc_seccomp(spec, &seccomp);
 
-		if (has > 0)
-			sc_profile_free(&check);
-		if (has < 0)
-			return -1;
-	}
+	if (has_seccomp < 0)
+		return -1;
 
 	lock = ctr_lock(r->root);
 	if (lock < 0)
@@ -369,7 +365,7 @@ static pid_t create(struct runc *r, const char *id, const struct create_opts *o,
 	}
 	ctr_unlock(lock);
 
-	pid = spawn_monitor(r, st, spec, o, wait_for_start);
+	pid = spawn_monitor(r, st, spec, o, has_seccomp ? &seccomp : NULL, wait_for_start);
 	if (pid < 0) {
 		/* nothing of a failed create stays behind */
 		char msg[ZERR_MAX];
